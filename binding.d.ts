@@ -1,0 +1,30 @@
+// Types of the native addon built from native/ (build/Release/s3vfs.node).
+
+/** Slot indices, op codes and states of the bridge's shared buffer (native/bridge_layout.h). */
+export interface BridgeLayout {
+  STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
+  LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
+  WORKER_DEAD: number; RESULT: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
+  HEADER_BYTES: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
+  OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
+  OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
+  OP_BEGIN_READ: number; OP_END_WRITE: number;
+}
+
+export interface Binding {
+  /** The SQLite extension entry point to pass to db.loadExtension(path, entryPoint). */
+  readonly entryPoint: string;
+  readonly layout: BridgeLayout;
+  /** True once better-sqlite3's SQLite has run the entry point in this process. */
+  extensionLoaded(): boolean;
+  /** Registers a VFS whose file I/O calls waitForReply() after filling the shared buffer;
+   *  waitForReply returns 0 when a valid reply is in the buffer, 1 when the bridge failed. */
+  createVfs(name: string, view: Int32Array, waitForReply: () => number): void;
+  /** Unregisters and frees the VFS; false (and nothing done) while files are open. */
+  destroyVfs(name: string): boolean;
+  /** Makes the VFS SQLite's default VFS until disarmDefault(). */
+  armDefault(name: string): void;
+  disarmDefault(): void;
+  openFileCount(name: string): number;
+  sqliteVersion(): string;
+}

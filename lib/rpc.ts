@@ -1,0 +1,61 @@
+// Asynchronous calls between the main thread and the worker over postMessage, for
+// everything that is not on SQLite's synchronous path (serialize, stats, close).
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { fromReport, toReport, type ErrorReport } from './errors';
+
+type Endpoint = MessagePort | Worker;
+interface Call { id: number; method: string; args: unknown[] }
+interface Answer { id: number; result?: unknown; error?: ErrorReport }
+
+/** Uint8Arrays that own their whole buffer can move instead of being copied. */
+function transferables(value: unknown): ArrayBuffer[] {
+  if (value instanceof Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength &&
+      value.buffer instanceof ArrayBuffer) {
+    return [value.buffer];
+  }
+  return [];
+}
+
+export class RpcClient {
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly port: Endpoint) {
+    port.on('message', (msg: Answer) => {
+      if (typeof msg?.id !== 'number') return;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.error) p.reject(fromReport(msg.error));
+      else p.resolve(msg.result);
+    });
+  }
+
+  call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.port.postMessage({ id, method, args } satisfies Call, args.flatMap(transferables));
+    });
+  }
+
+  /** Fails every call still waiting (the worker is gone). */
+  failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+export function serveRpc(port: MessagePort, handlers: Record<string, (...args: any[]) => Promise<unknown>>): void {
+  port.on('message', async (msg: Call) => {
+    if (typeof msg?.id !== 'number') return;
+    const fn = handlers[msg.method];
+    try {
+      if (!fn) throw new Error(`unknown worker method ${msg.method}`);
+      const result = await fn(...msg.args);
+      port.postMessage({ id: msg.id, result } satisfies Answer, transferables(result));
+    } catch (err) {
+      port.postMessage({ id: msg.id, error: toReport(err) } satisfies Answer);
+    }
+  });
+}

@@ -1,0 +1,209 @@
+// The public S3VFS: a SQLite VFS over one bucket, its worker thread and its bridge.
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { MainBridge } from './bridge/main-bridge';
+import { openOn, type DatabaseOptions } from './database';
+import { deserializeInto, type ByteSource } from './deserialize';
+import { S3VFSError } from './errors';
+import { binding } from './native';
+import { checkPrefix } from './prefix';
+import { RpcClient } from './rpc';
+import { serializeFrom } from './serialize';
+import { Counters, type VfsStats } from './stats';
+import type { WorkerConfig } from './worker/worker-config';
+
+export interface S3VFSOptions {
+  /** The bucket that holds the databases. */
+  bucket: string;
+  /** Bytes per S3 object (default 4096, as the Python sqlite-s3vfs). Must match the database's. */
+  blockSize?: number;
+  /** @aws-sdk/client-s3 configuration; what is absent comes from the standard AWS chain.
+   *  It crosses to a worker thread, so credentials must be a plain object, not a provider. */
+  s3?: S3ClientConfig;
+  /** The SQLite VFS name to register (default: a unique s3vfs-… name). */
+  name?: string;
+  /** Bytes of blocks the worker keeps cached (default 64 MiB). */
+  cacheSize?: number;
+  /** Parallel S3 requests when uploading or serializing (default 32). */
+  concurrency?: number;
+  /** Longest wait for one VFS operation before the VFS gives up for good (default 120 s). */
+  timeoutMs?: number;
+  /** TCP connect timeout towards S3 (default 3 s) and per-request timeout (default 30 s). */
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+const DATA_BYTES = 1 << 20;
+let unnamed = 0;
+const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for lookup by name
+
+function positiveInt(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new TypeError(`${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+export class S3VFS {
+  /** The registered SQLite VFS name. */
+  readonly name: string;
+  readonly bucket: string;
+  readonly blockSize: number;
+  private readonly bridge: MainBridge;
+  private readonly counters = new Counters();
+  private readonly worker: Worker;
+  private readonly rpc: RpcClient;
+  private readonly databases = new Set<BetterSqlite3.Database>();
+  private baseline: Partial<VfsStats> = {};
+  private closed: Promise<void> | null = null;
+
+  constructor(options: S3VFSOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('new S3VFS({ bucket, ... }) needs an options object');
+    const { bucket } = options;
+    if (typeof bucket !== 'string' || !/^[a-zA-Z0-9.\-_]{1,255}$/.test(bucket)) {
+      throw new TypeError(`bucket must be an S3 bucket name, got ${JSON.stringify(bucket)}`);
+    }
+    this.bucket = bucket;
+    this.blockSize = positiveInt('blockSize', options.blockSize, 4096);
+    if (this.blockSize > 64 * 1024 * 1024) throw new RangeError(`blockSize ${this.blockSize} is larger than 64 MiB`);
+    this.name = options.name ?? `s3vfs-${process.pid}-${++unnamed}-${Math.random().toString(36).slice(2, 8)}`;
+    if (typeof this.name !== 'string' || !this.name) throw new TypeError('name must be a non-empty string');
+
+    const b = binding();
+    const L = b.layout;
+    this.bridge = new MainBridge(L, DATA_BYTES, {
+      timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
+      deadAfterMs: 10_000,
+    });
+    const config: WorkerConfig = {
+      sab: this.bridge.sab,
+      statsSab: this.counters.sab,
+      layout: { ...L },
+      connection: {
+        bucket,
+        s3: options.s3 ?? {},
+        connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs, 3000),
+        requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+        maxSockets: 64,
+      },
+      blockSize: this.blockSize,
+      cacheBytes: positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024),
+      concurrency: positiveInt('concurrency', options.concurrency, 32),
+      testHooks: process.env.S3VFS_TEST_HOOKS === '1',
+    };
+    b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply);
+    try {
+      this.worker = new Worker(path.join(__dirname, 'worker', 'worker-main.js'), { workerData: config });
+    } catch (err) {
+      b.destroyVfs(this.name);
+      if ((err as Error).name === 'DataCloneError') {
+        throw new TypeError(
+          `the s3 options must be plain data (they go to a worker thread): ${(err as Error).message}; ` +
+            'pass credentials as { accessKeyId, secretAccessKey, sessionToken }',
+        );
+      }
+      throw err;
+    }
+    instances.set(this.name, new WeakRef(this));
+    // Scripts must be able to exit; close() is what makes writes durable before that.
+    this.worker.unref();
+    this.rpc = new RpcClient(this.worker);
+    this.worker.on('error', (err) => this.bridge.fail(new S3VFSError(`the S3 worker thread failed: ${err.message}`, 'EWORKERDEAD')));
+    this.worker.on('exit', (code) => {
+      const err = new S3VFSError(`the S3 worker thread exited (code ${code})`, 'EWORKERDEAD');
+      this.bridge.fail(err);
+      this.rpc.failAll(err);
+    });
+  }
+
+  /** The S3VFS of this thread registered under that name, if any. */
+  static byName(name: string): S3VFS | undefined {
+    const vfs = instances.get(name)?.deref();
+    return vfs && !vfs.closed ? vfs : undefined;
+  }
+
+  private usable(): void {
+    if (this.closed) throw new S3VFSError(`S3VFS '${this.name}' is closed`, 'ECLOSED');
+  }
+
+  /** Opens (creating unless told otherwise) the database stored under `prefix`. */
+  open(prefix: string, options?: DatabaseOptions): BetterSqlite3.Database {
+    this.usable();
+    const db = openOn(this, prefix, options);
+    this.databases.add(db);
+    const close = db.close.bind(db);
+    db.close = () => {
+      this.databases.delete(db);
+      return close();
+    };
+    return db;
+  }
+
+  /** The bytes of the database under `prefix`, as a plain SQLite file. */
+  serialize(prefix: string): Readable {
+    this.usable();
+    checkPrefix(prefix);
+    return serializeFrom(this.rpc, this.bucket, prefix, this.blockSize);
+  }
+
+  /** Writes a plain SQLite file, from any (async) iterable of byte chunks, under `prefix`. */
+  async deserialize(prefix: string, source: ByteSource): Promise<void> {
+    this.usable();
+    checkPrefix(prefix);
+    for (const db of this.databases) {
+      if (db.open && db.name === prefix) throw new S3VFSError(`cannot deserialize into '${prefix}' while it is open; close it first`, 'EBUSY');
+    }
+    await deserializeInto(this.rpc, prefix, source, this.blockSize);
+  }
+
+  /** S3 requests, bytes and cache lookups since creation or the last resetStats(). */
+  stats(): VfsStats {
+    const now: VfsStats = { ...this.counters.read(), bridgeCrossings: this.bridge.crossings };
+    for (const k of Object.keys(now) as (keyof VfsStats)[]) now[k] -= this.baseline[k] ?? 0;
+    return now;
+  }
+
+  resetStats(): void {
+    this.baseline = { ...this.counters.read(), bridgeCrossings: this.bridge.crossings };
+  }
+
+  /** The last error the S3 side reported (also attached as `cause` to the SqliteError). */
+  get lastError(): Error | null {
+    return this.bridge.lastError;
+  }
+
+  /** Closes the databases opened through this VFS, uploads anything pending, stops the worker. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    let failure: unknown;
+    for (const db of [...this.databases]) {
+      try {
+        if (db.open) db.close();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    this.databases.clear();
+    try {
+      if (!this.bridge.failure) await this.rpc.call('shutdown');
+    } catch (err) {
+      failure ??= err;
+    }
+    this.bridge.fail(new S3VFSError(`S3VFS '${this.name}' is closed`, 'ECLOSED'));
+    await this.worker.terminate();
+    binding().destroyVfs(this.name);
+    instances.delete(this.name);
+    if (failure) throw failure;
+  }
+
+  /** Test hooks (only with S3VFS_TEST_HOOKS=1): make the worker crash or stall. */
+  _testHook(name: 'crash' | 'stall', ...args: unknown[]): Promise<unknown> {
+    return this.rpc.call(name, ...args);
+  }
+}

@@ -1,0 +1,40 @@
+// Request and cache counters, kept in a SharedArrayBuffer that the worker writes and
+// the main thread reads at any moment without a round trip.
+
+const FIELDS = ['get', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses'] as const;
+export type CounterName = (typeof FIELDS)[number];
+
+export interface VfsStats {
+  /** S3 requests by type. */
+  get: number;
+  put: number;
+  list: number;
+  delete: number;
+  head: number;
+  /** Body bytes received from and sent to S3. */
+  bytesDown: number;
+  bytesUp: number;
+  /** Block lookups in the worker's cache. */
+  cacheHits: number;
+  cacheMisses: number;
+  /** Synchronous main-thread to worker round trips. */
+  bridgeCrossings: number;
+}
+
+export class Counters {
+  readonly view: Float64Array;
+  constructor(sab: SharedArrayBuffer = new SharedArrayBuffer(FIELDS.length * 8)) {
+    this.view = new Float64Array(sab);
+  }
+  get sab(): SharedArrayBuffer {
+    return this.view.buffer as SharedArrayBuffer;
+  }
+  add(name: CounterName, n = 1): void {
+    this.view[FIELDS.indexOf(name)] += n;
+  }
+  read(): Record<CounterName, number> {
+    const out = {} as Record<CounterName, number>;
+    FIELDS.forEach((f, i) => (out[f] = this.view[i]));
+    return out;
+  }
+}

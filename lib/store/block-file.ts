@@ -1,0 +1,203 @@
+// One file of the block store (a database, a journal): its size, cached blocks and
+// the blocks written but not yet uploaded. Byte-level reads and writes become block
+// reads and read-modify-writes here, so the C++ side never sees blocks.
+import { BlockCache, type CacheOwner } from './block-cache';
+import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, sizeFromBlocks } from './block-layout';
+import { mapLimit, type S3Objects } from './s3-objects';
+
+export interface StoreContext {
+  s3: S3Objects;
+  blockSize: number;
+  cache: BlockCache;
+  concurrency: number;
+}
+
+let nextOwnerId = 1;
+
+export class BlockFile implements CacheOwner {
+  /** Size including writes not yet uploaded. */
+  size = 0;
+  openCount = 0;
+  /** Blocks that exist in the bucket, as of the last listing or upload. */
+  private stored = 0;
+  private etag0: string | undefined;
+  private readonly blocks = new Map<number, Uint8Array>();
+  private readonly dirty = new Set<number>();
+  private readonly ownerId = nextOwnerId++;
+
+  constructor(
+    readonly name: string,
+    private readonly ctx: StoreContext,
+  ) {}
+
+  get exists(): boolean {
+    return this.size > 0;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty.size > 0 || this.stored !== blockCount(this.size, this.ctx.blockSize);
+  }
+
+  /** Reads the file's size from a listing of its blocks (the one LIST a file costs). */
+  async load(): Promise<void> {
+    const listed = await this.ctx.s3.list(blockPrefix(this.name));
+    const blocks = listed
+      .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
+      .filter((b) => b.index >= 0);
+    this.dropCache();
+    this.size = sizeFromBlocks(this.name, blocks, this.ctx.blockSize);
+    this.stored = blocks.length;
+    this.etag0 = blocks.find((b) => b.index === 0)?.etag;
+  }
+
+  evictBlock(index: number): void {
+    if (!this.dirty.has(index)) this.blocks.delete(index);
+  }
+
+  private dropCache(): void {
+    for (const i of this.blocks.keys()) this.ctx.cache.remove(this.ownerId, i);
+    this.blocks.clear();
+    this.dirty.clear();
+  }
+
+  private cacheClean(index: number, bytes: Uint8Array): void {
+    this.blocks.set(index, bytes);
+    this.ctx.cache.add(this.ownerId, this, index, bytes.length);
+  }
+
+  private setDirty(index: number, bytes: Uint8Array): void {
+    this.ctx.cache.remove(this.ownerId, index);
+    this.blocks.set(index, bytes);
+    this.dirty.add(index);
+  }
+
+  /** Current content of a block that lies within the file. */
+  private async block(index: number): Promise<Uint8Array> {
+    const cached = this.blocks.get(index);
+    if (cached) {
+      this.ctx.cache.counters.add('cacheHits');
+      this.ctx.cache.touch(this.ownerId, index);
+      return cached;
+    }
+    this.ctx.cache.counters.add('cacheMisses');
+    const want = blockLength(index, this.size, this.ctx.blockSize);
+    if (index >= this.stored) return new Uint8Array(want);
+    const got = await this.ctx.s3.get(blockKey(this.name, index));
+    if (!got) {
+      throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+    }
+    if (got.body.length !== want) {
+      throw new Error(
+        `block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`,
+      );
+    }
+    if (index === 0) this.etag0 = got.etag;
+    this.cacheClean(index, got.body);
+    return got.body;
+  }
+
+  async read(offset: number, amount: number): Promise<Uint8Array> {
+    const end = Math.min(offset + amount, this.size);
+    if (end <= offset) return new Uint8Array(0);
+    const out = new Uint8Array(end - offset);
+    const B = this.ctx.blockSize;
+    for (let i = Math.floor(offset / B); i * B < end; i++) {
+      const content = await this.block(i);
+      const s = Math.max(offset, i * B);
+      const e = Math.min(end, i * B + content.length);
+      out.set(content.subarray(s - i * B, e - i * B), s - offset);
+    }
+    return out;
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const B = this.ctx.blockSize;
+    const end = offset + data.length;
+    const oldSize = this.size;
+    const newSize = Math.max(oldSize, end);
+    // A write past the end zero-fills the gap, so that blocks stay full: this is how
+    // the seed fills the blocks before SQLite's 1 GiB lock page, which is never written.
+    const first = Math.floor(Math.min(offset, oldSize) / B);
+    for (let i = first; i * B < end; i++) {
+      const start = i * B;
+      const newLen = blockLength(i, newSize, B);
+      const oldLen = blockLength(i, oldSize, B);
+      const content = new Uint8Array(newLen);
+      const covered = offset <= start && end >= start + newLen;
+      if (!covered && oldLen > 0) content.set((await this.block(i)).subarray(0, Math.min(oldLen, newLen)));
+      const s = Math.max(offset, start);
+      const e = Math.min(end, start + newLen);
+      if (e > s) content.set(data.subarray(s - offset, e - offset), s - start);
+      this.setDirty(i, content);
+    }
+    this.size = newSize;
+  }
+
+  /** Shrinks the file; like the seed, never grows it. */
+  async truncate(newSize: number): Promise<void> {
+    if (newSize >= this.size) return;
+    const B = this.ctx.blockSize;
+    const count = blockCount(newSize, B);
+    const tail = newSize - (count - 1) * B;
+    if (count > 0 && tail < B) {
+      const last = await this.block(count - 1);
+      this.setDirty(count - 1, last.slice(0, tail));
+    }
+    for (const i of [...this.blocks.keys()]) {
+      if (i >= count) {
+        this.ctx.cache.remove(this.ownerId, i);
+        this.blocks.delete(i);
+        this.dirty.delete(i);
+      }
+    }
+    this.size = newSize;
+  }
+
+  /** Uploads written blocks in parallel and deletes blocks past the end. */
+  async flush(): Promise<void> {
+    const count = blockCount(this.size, this.ctx.blockSize);
+    const uploads = [...this.dirty].sort((a, b) => a - b);
+    await mapLimit(uploads, this.ctx.concurrency, async (i) => {
+      const bytes = this.blocks.get(i)!;
+      const etag = await this.ctx.s3.put(blockKey(this.name, i), bytes);
+      if (i === 0) this.etag0 = etag;
+      this.dirty.delete(i);
+      this.cacheClean(i, bytes);
+    });
+    this.stored = Math.max(this.stored, count);
+    if (this.stored > count) {
+      const stale: string[] = [];
+      for (let i = count; i < this.stored; i++) stale.push(blockKey(this.name, i));
+      await this.ctx.s3.deleteKeys(stale);
+      this.stored = count;
+      if (count === 0) this.etag0 = undefined;
+    }
+  }
+
+  /** Deletes every block of the file. */
+  async remove(): Promise<void> {
+    this.dropCache();
+    const keys = (await this.ctx.s3.list(blockPrefix(this.name))).map((o) => o.key).filter((k) => blockIndexOf(this.name, k) >= 0);
+    if (keys.length) await this.ctx.s3.deleteKeys(keys);
+    this.size = 0;
+    this.stored = 0;
+    this.etag0 = undefined;
+  }
+
+  /**
+   * Checks, with one conditional GET of block 0, whether another client changed the
+   * file since it was cached. True (and the cache dropped, the size re-listed) if so.
+   */
+  async revalidate(): Promise<boolean> {
+    if (this.isDirty) return false;
+    const key = blockKey(this.name, 0);
+    const got = this.etag0 ? await this.ctx.s3.getIfChanged(key, this.etag0) : await this.ctx.s3.get(key);
+    if (got === 'unchanged') return false;
+    if (got === null && this.stored === 0) return false;
+    await this.load();
+    if (got && got.etag === this.etag0 && got.body.length === blockLength(0, this.size, this.ctx.blockSize)) {
+      this.cacheClean(0, got.body);
+    }
+    return true;
+  }
+}

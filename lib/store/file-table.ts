@@ -1,0 +1,123 @@
+// The files of one bucket as SQLite sees them through the VFS: handles, the names
+// behind them, and the order in which written data must reach the bucket.
+import { S3VFSError } from '../errors';
+import { BlockFile, type StoreContext } from './block-file';
+import { blockPrefix } from './block-layout';
+
+const SQLITE_OPEN_CREATE = 0x4;
+const SQLITE_OPEN_DELETEONCLOSE = 0x8;
+
+interface Handle {
+  file: BlockFile;
+  flags: number;
+}
+
+export class FileTable {
+  private readonly byName = new Map<string, BlockFile>();
+  private readonly handles = new Map<number, Handle>();
+  private nextHandle = 1;
+
+  constructor(
+    readonly ctx: StoreContext,
+    private readonly bucket: string,
+  ) {}
+
+  /** The known file of that name, listed from the bucket the first time. */
+  async file(name: string): Promise<BlockFile> {
+    let f = this.byName.get(name);
+    if (!f) {
+      f = new BlockFile(name, this.ctx);
+      await f.load();
+      this.byName.set(name, f);
+    }
+    return f;
+  }
+
+  handle(id: number): BlockFile {
+    const h = this.handles.get(id);
+    if (!h) throw new Error(`no open file with handle ${id}`);
+    return h.file;
+  }
+
+  isOpen(name: string): boolean {
+    return (this.byName.get(name)?.openCount ?? 0) > 0;
+  }
+
+  async open(name: string, flags: number): Promise<{ id: number; size: number }> {
+    const f = await this.file(name);
+    if (!f.exists && !(flags & SQLITE_OPEN_CREATE)) {
+      throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
+    }
+    f.openCount++;
+    const id = this.nextHandle++;
+    this.handles.set(id, { file: f, flags });
+    return { id, size: f.size };
+  }
+
+  async close(id: number): Promise<void> {
+    const h = this.handles.get(id);
+    if (!h) return;
+    this.handles.delete(id);
+    h.file.openCount--;
+    await this.flushAll();
+    if (h.flags & SQLITE_OPEN_DELETEONCLOSE) await h.file.remove();
+  }
+
+  /**
+   * Called before a file is changed. SQLite's rollback journal is crash-safe only if
+   * journal data is durable before the database is written, and database data before
+   * the journal is finalised; so whatever another file has pending goes up first.
+   * With at most one file dirty at a time, uploads follow SQLite's own write order
+   * even when synchronous=OFF means it never calls xSync.
+   */
+  private async beforeChange(f: BlockFile): Promise<void> {
+    for (const other of this.byName.values()) {
+      if (other !== f && other.isDirty) {
+        await this.flushAll();
+        return;
+      }
+    }
+  }
+
+  async write(id: number, offset: number, data: Uint8Array): Promise<void> {
+    const f = this.handle(id);
+    await this.beforeChange(f);
+    await f.write(offset, data);
+  }
+
+  async truncate(id: number, size: number): Promise<void> {
+    const f = this.handle(id);
+    await this.beforeChange(f);
+    await f.truncate(size);
+  }
+
+  async flushAll(): Promise<void> {
+    for (const f of this.byName.values()) if (f.isDirty) await f.flush();
+  }
+
+  async access(name: string): Promise<boolean> {
+    return (await this.file(name)).exists;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.flushAll();
+    const f = await this.file(name);
+    await f.remove();
+  }
+
+  /** Start of a read transaction on a database: drop what another client made stale. */
+  async beginRead(id: number): Promise<void> {
+    const f = this.handle(id);
+    if (!(await f.revalidate())) return;
+    // Its journal may have come or gone with the change.
+    for (const [name, other] of this.byName) {
+      if (name.startsWith(`${f.name}-`) && other.openCount === 0) this.byName.delete(name);
+    }
+  }
+
+  /** Forgets a closed file, so that the next use lists it again. */
+  forget(name: string): void {
+    const f = this.byName.get(name);
+    if (f && f.openCount === 0 && !f.isDirty) this.byName.delete(name);
+  }
+}

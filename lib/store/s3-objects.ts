@@ -1,0 +1,166 @@
+// The S3 client as the block store uses it: whole-object GET/PUT, LIST of a prefix,
+// batch DELETE; every error named, every request counted. Runs in the worker only.
+import http from 'node:http';
+import https from 'node:https';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { describeS3Error } from '../errors';
+import type { Counters } from '../stats';
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag?: string;
+}
+
+export interface StoreConnection {
+  bucket: string;
+  s3: S3ClientConfig;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxSockets: number;
+}
+
+export type GetResult = { body: Uint8Array; etag?: string } | null;
+
+export class S3Objects {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly endpoint: string;
+
+  constructor(
+    conn: StoreConnection,
+    private readonly counters: Counters,
+  ) {
+    this.bucket = conn.bucket;
+    const agentOptions = { keepAlive: true, maxSockets: conn.maxSockets };
+    this.client = new S3Client({
+      // Buffers only, so no streaming checksum framing (which s3rver would store).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...conn.s3,
+      requestHandler: new NodeHttpHandler({
+        httpAgent: new http.Agent(agentOptions),
+        httpsAgent: new https.Agent(agentOptions),
+        connectionTimeout: conn.connectTimeoutMs,
+        requestTimeout: conn.requestTimeoutMs,
+      }),
+    });
+    const ep = conn.s3.endpoint;
+    this.endpoint = typeof ep === 'string' ? ep : ep ? JSON.stringify(ep) : `s3.${conn.s3.region ?? '<default region>'}.amazonaws.com`;
+  }
+
+  private fail(err: unknown, operation: string, key?: string): never {
+    throw describeS3Error(err, { bucket: this.bucket, endpoint: this.endpoint, operation, key });
+  }
+
+  /** The object's bytes, or null when it does not exist. */
+  async get(key: string): Promise<GetResult> {
+    this.counters.add('get');
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = await out.Body!.transformToByteArray();
+      this.counters.add('bytesDown', body.length);
+      return { body, etag: out.ETag };
+    } catch (err) {
+      if ((err as Error).name === 'NoSuchKey') return null;
+      this.fail(err, 'GET', key);
+    }
+  }
+
+  /** Like get, but 'unchanged' when the object still has the given ETag. */
+  async getIfChanged(key: string, etag: string): Promise<GetResult | 'unchanged'> {
+    this.counters.add('get');
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: etag }));
+      const body = await out.Body!.transformToByteArray();
+      this.counters.add('bytesDown', body.length);
+      return { body, etag: out.ETag };
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.$metadata?.httpStatusCode === 304) return 'unchanged';
+      if (e.name === 'NoSuchKey') return null;
+      this.fail(err, 'GET', key);
+    }
+  }
+
+  /** Stores the bytes; returns the new ETag. */
+  async put(key: string, body: Uint8Array): Promise<string | undefined> {
+    this.counters.add('put');
+    this.counters.add('bytesUp', body.length);
+    try {
+      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+      return out.ETag;
+    } catch (err) {
+      this.fail(err, 'PUT', key);
+    }
+  }
+
+  /** Every object directly under `prefix` (which ends with '/'), in key order. */
+  async list(prefix: string, maxKeys?: number): Promise<ListedObject[]> {
+    const found: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      this.counters.add('list');
+      let out;
+      try {
+        out = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, MaxKeys: maxKeys }),
+        );
+      } catch (err) {
+        this.fail(err, 'LIST', prefix);
+      }
+      for (const o of out.Contents ?? []) found.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag });
+      token = out.IsTruncated && maxKeys === undefined ? out.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  }
+
+  async deleteKeys(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      this.counters.add('delete');
+      let out;
+      try {
+        out = await this.client.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+      } catch (err) {
+        this.fail(err, 'DELETE', batch[0]);
+      }
+      const failed = out.Errors?.[0];
+      if (failed) this.fail({ Code: failed.Code, message: failed.Message }, 'DELETE', failed.Key);
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error. */
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed: unknown;
+  const lane = async () => {
+    while (next < items.length && failed === undefined) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i]);
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failed !== undefined) throw failed;
+  return results;
+}

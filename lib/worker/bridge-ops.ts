@@ -1,0 +1,70 @@
+// What each bridge op does to the file table.
+import type { BridgeLayout } from '../../binding';
+import * as C from '../sqlite-codes';
+import type { FileTable } from '../store/file-table';
+import type { Reply, Request } from './bridge-server';
+
+const decoder = new TextDecoder();
+
+export function bridgeOps(L: BridgeLayout, files: FileTable) {
+  const serve = async (req: Request): Promise<Reply> => {
+    switch (req.op) {
+      case L.OP_OPEN: {
+        const { id, size } = await files.open(decoder.decode(req.payload), req.arg);
+        return { result: id, f64: size };
+      }
+      case L.OP_CLOSE:
+        await files.close(req.fileId);
+        return {};
+      case L.OP_READ: {
+        const data = await files.handle(req.fileId).read(req.offset, req.arg);
+        return { data };
+      }
+      case L.OP_WRITE:
+        // The payload lives in the shared buffer; copy before the next request reuses it.
+        await files.write(req.fileId, req.offset, req.payload.slice());
+        return {};
+      case L.OP_TRUNCATE:
+        await files.truncate(req.fileId, req.offset);
+        return {};
+      case L.OP_SYNC:
+      case L.OP_END_WRITE:
+        await files.flushAll();
+        return {};
+      case L.OP_FILE_SIZE:
+        return { f64: files.handle(req.fileId).size };
+      case L.OP_ACCESS: {
+        const name = decoder.decode(req.payload);
+        // Like the seed: only existence is a question; files in the bucket are readable and writable.
+        const yes = req.arg !== 0 || (await files.access(name));
+        return { result: yes ? 1 : 0 };
+      }
+      case L.OP_DELETE:
+        await files.delete(decoder.decode(req.payload));
+        return {};
+      case L.OP_BEGIN_READ:
+        await files.beginRead(req.fileId);
+        return {};
+      default:
+        throw new Error(`unknown bridge op ${req.op}`);
+    }
+  };
+
+  const failureStatus = (op: number): number => {
+    switch (op) {
+      case L.OP_OPEN: return C.SQLITE_CANTOPEN;
+      case L.OP_CLOSE: return C.SQLITE_IOERR_CLOSE;
+      case L.OP_READ: return C.SQLITE_IOERR_READ;
+      case L.OP_WRITE: return C.SQLITE_IOERR_WRITE;
+      case L.OP_TRUNCATE: return C.SQLITE_IOERR_TRUNCATE;
+      case L.OP_SYNC: return C.SQLITE_IOERR_FSYNC;
+      case L.OP_END_WRITE: return C.SQLITE_IOERR_UNLOCK;
+      case L.OP_FILE_SIZE: return C.SQLITE_IOERR_FSTAT;
+      case L.OP_ACCESS: return C.SQLITE_IOERR_ACCESS;
+      case L.OP_DELETE: return C.SQLITE_IOERR_DELETE;
+      case L.OP_BEGIN_READ: return C.SQLITE_IOERR_LOCK;
+      default: return C.SQLITE_IOERR;
+    }
+  };
+  return { serve, failureStatus };
+}

@@ -1,0 +1,103 @@
+// The worker's end of the synchronous bridge: waits (without blocking its event loop)
+// for the main thread to post a request, serves it asynchronously, posts the reply.
+import type { BridgeLayout } from '../../binding';
+import { toReport } from '../errors';
+
+export interface Request {
+  op: number;
+  fileId: number;
+  arg: number;
+  offset: number;
+  payload: Uint8Array; // a view into the shared buffer: valid until the reply is posted
+}
+
+export interface Reply {
+  status?: number;
+  result?: number;
+  f64?: number;
+  data?: Uint8Array;
+}
+
+export type Serve = (req: Request) => Promise<Reply>;
+export type FailureStatus = (op: number) => number;
+
+export class BridgeServer {
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly data: Uint8Array;
+  private stopped = false;
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    sab: SharedArrayBuffer,
+    private readonly L: BridgeLayout,
+    private readonly serve: Serve,
+    private readonly failureStatus: FailureStatus,
+  ) {
+    this.i32 = new Int32Array(sab);
+    this.f64 = new Float64Array(sab);
+    this.data = new Uint8Array(sab, L.HEADER_BYTES);
+  }
+
+  async run(): Promise<void> {
+    const { i32, L } = this;
+    while (!this.stopped) {
+      // Read the state once and wait on exactly that value: reading it twice can miss
+      // a request posted in between and sleep forever.
+      const state = Atomics.load(i32, L.STATE);
+      if (state === L.STATE_REQUEST) {
+        await this.serveOne();
+        continue;
+      }
+      const w = Atomics.waitAsync(i32, L.STATE, state);
+      if (w.async) await w.value;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    Atomics.notify(this.i32, this.L.STATE);
+  }
+
+  private async serveOne(): Promise<void> {
+    const { i32, f64, L } = this;
+    const seq = Atomics.load(i32, L.SEQ);
+    const req: Request = {
+      op: i32[L.OP],
+      fileId: i32[L.FILE_ID],
+      arg: i32[L.ARG],
+      offset: f64[L.F64_OFFSET],
+      payload: this.data.subarray(0, i32[L.LEN]),
+    };
+    let reply: Reply;
+    let errorLen = 0;
+    try {
+      reply = await this.serve(req);
+    } catch (err) {
+      const bytes = this.encoder.encode(JSON.stringify(toReport(err)));
+      errorLen = Math.min(bytes.length, this.data.length);
+      reply = { status: this.failureStatus(req.op), data: bytes.subarray(0, errorLen) };
+    }
+    const data = reply.data;
+    if (data && data.length > this.data.length) throw new Error('bridge reply larger than the shared buffer');
+    if (data) this.data.set(data);
+    i32[L.REPLY_LEN] = data ? data.length : 0;
+    i32[L.ERROR_LEN] = errorLen;
+    i32[L.STATUS] = reply.status ?? 0;
+    i32[L.RESULT] = reply.result ?? 0;
+    f64[L.F64_RESULT] = reply.f64 ?? 0;
+    i32[L.REPLY_SEQ] = seq;
+    Atomics.store(i32, L.STATE, L.STATE_REPLY);
+    Atomics.notify(i32, L.STATE);
+  }
+
+  /** Tells a waiting main thread that this worker is gone, so it need not time out. */
+  markDead(reason: unknown): void {
+    const bytes = this.encoder.encode(JSON.stringify(toReport(reason)));
+    const n = Math.min(bytes.length, this.data.length);
+    this.data.set(bytes.subarray(0, n));
+    this.i32[this.L.ERROR_LEN] = n;
+    Atomics.store(this.i32, this.L.WORKER_DEAD, 1);
+    Atomics.notify(this.i32, this.L.STATE);
+  }
+}

@@ -1,0 +1,85 @@
+// The worker's asynchronous methods: whole-database transfer, accounting, shutdown.
+import { S3VFSError } from '../errors';
+import { blockCount, blockIndexOf, blockKey, blockPrefix } from '../store/block-layout';
+import type { FileTable } from '../store/file-table';
+import { mapLimit, type S3Objects } from '../store/s3-objects';
+
+export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Promise<void>, testHooks: boolean) {
+  const { blockSize, concurrency } = files.ctx;
+  const notOpen = (name: string, what: string) => {
+    if (files.isOpen(name)) throw new S3VFSError(`cannot ${what} '${name}' while it is open; close the database first`, 'EBUSY');
+  };
+
+  const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
+    async flush() {
+      await files.flushAll();
+    },
+    /** Size of a file as the bucket has it now (re-listed unless it is open here). */
+    async stat(name: string) {
+      await files.flushAll();
+      files.forget(name);
+      const f = await files.file(name);
+      return { size: f.size, blockSize };
+    },
+    /** Blocks [from, from + count) of a file, fetched in parallel, concatenated. */
+    async readBlocks(name: string, from: number, count: number, size: number) {
+      const indexes = Array.from({ length: count }, (_, i) => from + i);
+      const parts = await mapLimit(indexes, concurrency, async (i) => {
+        const got = await s3.get(blockKey(name, i));
+        const want = Math.min(blockSize, size - i * blockSize);
+        if (!got || got.body.length !== want) {
+          throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
+        }
+        return got.body;
+      });
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
+    },
+    async deserializeBegin(name: string) {
+      notOpen(name, 'deserialize into');
+      // A journal left by an old crash would be "rolled back" onto the new bytes.
+      await files.delete(`${name}-journal`);
+      files.forget(`${name}-journal`);
+    },
+    async putBlock(name: string, index: number, bytes: Uint8Array) {
+      await s3.put(blockKey(name, index), bytes);
+    },
+    /** Block 0 goes last: until then the prefix holds no database a reader would open. */
+    async deserializeEnd(name: string, size: number, block0: Uint8Array) {
+      notOpen(name, 'deserialize into');
+      const count = blockCount(size, blockSize);
+      const listed = await s3.list(blockPrefix(name));
+      const stale = listed.filter((o) => blockIndexOf(name, o.key) >= count).map((o) => o.key);
+      if (stale.length) await s3.deleteKeys(stale);
+      await s3.put(blockKey(name, 0), block0);
+      files.forget(name);
+    },
+    /** Removes blocks written by a deserialize that failed before its block 0. */
+    async deserializeAbort(name: string, fromIndex: number) {
+      const listed = await s3.list(blockPrefix(name));
+      if (listed.some((o) => blockIndexOf(name, o.key) === 0)) return; // an older database lives here
+      const mine = listed.filter((o) => blockIndexOf(name, o.key) >= fromIndex).map((o) => o.key);
+      if (mine.length) await s3.deleteKeys(mine);
+    },
+    async shutdown() {
+      await shutdown();
+    },
+  };
+  if (testHooks) {
+    handlers.crash = async () => {
+      setTimeout(() => {
+        throw new Error('worker crashed on purpose (test hook)');
+      }, 10);
+    };
+    handlers.stall = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) { /* a stuck worker, for the timeout test */ }
+    };
+  }
+  return handlers;
+}

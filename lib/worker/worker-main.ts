@@ -1,0 +1,45 @@
+// Entry point of the worker thread that owns all S3 I/O.
+import { parentPort, workerData } from 'node:worker_threads';
+import { serveRpc } from '../rpc';
+import { Counters } from '../stats';
+import { BlockCache } from '../store/block-cache';
+import { FileTable } from '../store/file-table';
+import { S3Objects } from '../store/s3-objects';
+import { bridgeOps } from './bridge-ops';
+import { rpcHandlers } from './rpc-handlers';
+import { BridgeServer } from './bridge-server';
+import type { WorkerConfig } from './worker-config';
+
+const config = workerData as WorkerConfig;
+const L = config.layout;
+const counters = new Counters(config.statsSab);
+const s3 = new S3Objects(config.connection, counters);
+const files = new FileTable(
+  { s3, blockSize: config.blockSize, cache: new BlockCache(config.cacheBytes, counters), concurrency: config.concurrency },
+  config.connection.bucket,
+);
+const ops = bridgeOps(L, files);
+const server = new BridgeServer(config.sab, L, ops.serve, ops.failureStatus);
+const i32 = new Int32Array(config.sab);
+
+// Atomics.waitAsync does not keep a worker alive; this timer does, and its ticks
+// show the main thread that the worker still runs.
+const heartbeat = setInterval(() => Atomics.add(i32, L.HEARTBEAT, 1), 100);
+
+function die(err: unknown): void {
+  server.markDead(err);
+  process.exit(1);
+}
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
+process.on('exit', () => server.markDead(new Error('the S3 worker thread exited')));
+
+async function shutdown(): Promise<void> {
+  await files.flushAll();
+  server.stop();
+  clearInterval(heartbeat);
+  s3.destroy();
+}
+
+serveRpc(parentPort!, rpcHandlers(files, s3, shutdown, config.testHooks));
+server.run().catch(die);

@@ -1,0 +1,50 @@
+// The shared-memory layout of the synchronous bridge. This header is the only
+// definition: the addon exports these numbers to JavaScript (binding.layout), so
+// the main thread, the worker and C++ can never drift apart.
+#pragma once
+#include <cstdint>
+
+namespace s3vfs {
+namespace layout {
+
+// Int32Array slot indices.
+constexpr int STATE = 0;         // STATE_IDLE / STATE_REQUEST / STATE_REPLY
+constexpr int SEQ = 1;           // request sequence number, written by the main thread
+constexpr int REPLY_SEQ = 2;     // the worker echoes SEQ here, so a late reply is never mistaken
+constexpr int OP = 3;            // Op below
+constexpr int FILE_ID = 4;       // worker-side file handle
+constexpr int ARG = 5;           // op-specific integer (open flags, lock level, access flags)
+constexpr int LEN = 6;           // request payload bytes in the data area
+constexpr int STATUS = 7;        // reply: SQLite result code
+constexpr int REPLY_LEN = 8;     // reply payload bytes in the data area
+constexpr int ERROR_LEN = 9;     // reply: >0 when the data area holds a UTF-8 error message
+constexpr int HEARTBEAT = 10;    // bumped by a timer in the worker while it is alive
+constexpr int WORKER_DEAD = 11;  // set by the worker as it dies
+constexpr int RESULT = 12;       // reply: op-specific integer (file id, access answer)
+constexpr int INT32_SLOTS = 16;
+
+// Float64Array slot indices (byte offset = index * 8), after the int32 slots.
+constexpr int F64_OFFSET = 8;    // request: file offset or new size
+constexpr int F64_RESULT = 9;    // reply: file size
+constexpr int HEADER_BYTES = 80; // the data area starts here
+
+constexpr int STATE_IDLE = 0;
+constexpr int STATE_REQUEST = 1;
+constexpr int STATE_REPLY = 2;
+
+enum Op : int32_t {
+  OP_OPEN = 1,       // data: file name; ARG: SQLite open flags -> RESULT: file id, F64_RESULT: size
+  OP_CLOSE = 2,
+  OP_READ = 3,       // F64_OFFSET, LEN: amount -> data, REPLY_LEN (short read when < LEN)
+  OP_WRITE = 4,      // F64_OFFSET, data
+  OP_TRUNCATE = 5,   // F64_OFFSET: new size
+  OP_SYNC = 6,
+  OP_FILE_SIZE = 7,  // -> F64_RESULT
+  OP_ACCESS = 8,     // data: file name; ARG: access flags -> RESULT: 0/1
+  OP_DELETE = 9,     // data: file name
+  OP_BEGIN_READ = 10,  // a connection took a SHARED lock from NONE: revalidate caches
+  OP_END_WRITE = 11,   // a connection left RESERVED or higher: make its writes durable
+};
+
+}  // namespace layout
+}  // namespace s3vfs

@@ -1,0 +1,279 @@
+#include "vfs.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace s3vfs {
+namespace {
+
+using layout::Op;
+
+// A file in the bucket. SQLite allocates szOsFile raw bytes for every file; files
+// that stay local are opened by the fallback VFS in the same memory instead.
+struct S3File {
+  sqlite3_file base;
+  Vfs* vfs;
+  int id;
+  int lockLevel;
+  bool isMainDb;
+  std::string name;
+};
+
+S3File* AsS3(sqlite3_file* f) { return reinterpret_cast<S3File*>(f); }
+
+int Call(S3File* f, Bridge::Request req, int failure) {
+  req.fileId = f->id;
+  return f->vfs->Bridge_().Call(req, failure);
+}
+
+int xClose(sqlite3_file* pf) {
+  S3File* f = AsS3(pf);
+  Vfs* vfs = f->vfs;
+  int rc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
+  if (f->isMainDb) {
+    vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
+    vfs->RemoveOpen(f->name);
+  } else {
+    vfs->FileClosed();
+  }
+  f->~S3File();
+  return rc;
+}
+
+int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
+  S3File* f = AsS3(pf);
+  Bridge& bridge = f->vfs->Bridge_();
+  uint8_t* out = static_cast<uint8_t*>(buf);
+  int done = 0;
+  while (done < amount) {
+    int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
+    Bridge::Request req{layout::OP_READ};
+    req.offset = static_cast<double>(offset + done);
+    req.arg = chunk;
+    int rc = Call(f, req, SQLITE_IOERR_READ);
+    if (rc != SQLITE_OK) return rc;
+    int got = std::min(bridge.ReplyLen(), chunk);
+    std::memcpy(out + done, bridge.Data(), got);
+    done += got;
+    if (got < chunk) {
+      // SQLite requires the unread tail of a short read to be zeroed.
+      std::memset(out + done, 0, amount - done);
+      return SQLITE_IOERR_SHORT_READ;
+    }
+  }
+  return SQLITE_OK;
+}
+
+int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) {
+  S3File* f = AsS3(pf);
+  Bridge& bridge = f->vfs->Bridge_();
+  const uint8_t* in = static_cast<const uint8_t*>(buf);
+  int done = 0;
+  while (done < amount) {
+    int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
+    Bridge::Request req{layout::OP_WRITE};
+    req.offset = static_cast<double>(offset + done);
+    req.payload = in + done;
+    req.len = chunk;
+    int rc = Call(f, req, SQLITE_IOERR_WRITE);
+    if (rc != SQLITE_OK) return rc;
+    done += chunk;
+  }
+  return SQLITE_OK;
+}
+
+int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
+  Bridge::Request req{layout::OP_TRUNCATE};
+  req.offset = static_cast<double>(size);
+  return Call(AsS3(pf), req, SQLITE_IOERR_TRUNCATE);
+}
+
+int xSync(sqlite3_file* pf, int flags) {
+  return Call(AsS3(pf), {layout::OP_SYNC}, SQLITE_IOERR_FSYNC);
+}
+
+int xFileSize(sqlite3_file* pf, sqlite3_int64* size) {
+  S3File* f = AsS3(pf);
+  int rc = Call(f, {layout::OP_FILE_SIZE}, SQLITE_IOERR_FSTAT);
+  *size = rc == SQLITE_OK ? static_cast<sqlite3_int64>(f->vfs->Bridge_().F64Result()) : 0;
+  return rc;
+}
+
+int xLock(sqlite3_file* pf, int level) {
+  S3File* f = AsS3(pf);
+  if (!f->isMainDb) return SQLITE_OK;
+  int before = f->lockLevel;
+  int rc = f->vfs->Locks().Lock(f->name, f, &f->lockLevel, level);
+  if (rc == SQLITE_OK && before == SQLITE_LOCK_NONE) {
+    // A new read transaction: the worker checks whether another process changed the
+    // database since its cached copy was read.
+    int vrc = Call(f, {layout::OP_BEGIN_READ}, SQLITE_IOERR_LOCK);
+    if (vrc != SQLITE_OK) {
+      f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
+      return vrc;
+    }
+  }
+  return rc;
+}
+
+int xUnlock(sqlite3_file* pf, int level) {
+  S3File* f = AsS3(pf);
+  if (!f->isMainDb) return SQLITE_OK;
+  int before = f->lockLevel;
+  int rc = f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, level);
+  if (before > SQLITE_LOCK_SHARED && level <= SQLITE_LOCK_SHARED) {
+    // End of a write transaction: with synchronous=OFF SQLite never calls xSync, and
+    // writes must still reach the bucket.
+    int wrc = Call(f, {layout::OP_END_WRITE}, SQLITE_IOERR_UNLOCK);
+    if (wrc != SQLITE_OK) return wrc;
+  }
+  return rc;
+}
+
+int xCheckReservedLock(sqlite3_file* pf, int* out) {
+  S3File* f = AsS3(pf);
+  *out = f->isMainDb && f->vfs->Locks().Reserved(f->name) ? 1 : 0;
+  return SQLITE_OK;
+}
+
+int xFileControl(sqlite3_file*, int, void*) { return SQLITE_NOTFOUND; }
+int xSectorSize(sqlite3_file*) { return 0; }
+int xDeviceCharacteristics(sqlite3_file*) { return 0; }
+
+const sqlite3_io_methods kIoMethods = {
+    1,           xClose,    xRead,        xWrite,      xTruncate,
+    xSync,       xFileSize, xLock,        xUnlock,     xCheckReservedLock,
+    xFileControl, xSectorSize, xDeviceCharacteristics,
+    nullptr,     nullptr,   nullptr,      nullptr,     nullptr,
+    nullptr,
+};
+
+bool IsLocalKind(int flags) {
+  return flags & (SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TEMP_JOURNAL | SQLITE_OPEN_SUBJOURNAL |
+                  SQLITE_OPEN_TRANSIENT_DB);
+}
+
+int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, int* outFlags) {
+  Vfs* vfs = Vfs::From(pv);
+  sqlite3_vfs* fb = vfs->Fallback();
+  if (!zName || IsLocalKind(flags) || !vfs->OnOwnerThread()) {
+    return fb->xOpen(fb, zName, pf, flags, outFlags);
+  }
+  Bridge::Request req{layout::OP_OPEN};
+  req.arg = flags;
+  req.payload = zName;
+  req.len = std::strlen(zName);
+  int rc = vfs->Bridge_().Call(req, SQLITE_CANTOPEN);
+  if (rc != SQLITE_OK) {
+    pf->pMethods = nullptr;  // tells SQLite there is nothing to close
+    return rc;
+  }
+  S3File* f = new (pf) S3File();
+  f->base.pMethods = &kIoMethods;
+  f->vfs = vfs;
+  f->id = vfs->Bridge_().Result();
+  f->lockLevel = SQLITE_LOCK_NONE;
+  f->isMainDb = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  f->name = zName;
+  if (f->isMainDb) {
+    vfs->AddOpen(f->name);
+  } else {
+    vfs->FileOpened();
+  }
+  if (outFlags) *outFlags = flags;
+  return SQLITE_OK;
+}
+
+int vDelete(sqlite3_vfs* pv, const char* zName, int syncDir) {
+  Vfs* vfs = Vfs::From(pv);
+  if (!vfs->OnOwnerThread() || !vfs->InStore(zName)) {
+    return vfs->Fallback()->xDelete(vfs->Fallback(), zName, syncDir);
+  }
+  Bridge::Request req{layout::OP_DELETE};
+  req.payload = zName;
+  req.len = std::strlen(zName);
+  return vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
+}
+
+int vAccess(sqlite3_vfs* pv, const char* zName, int flags, int* out) {
+  Vfs* vfs = Vfs::From(pv);
+  if (!vfs->OnOwnerThread() || !vfs->InStore(zName)) {
+    return vfs->Fallback()->xAccess(vfs->Fallback(), zName, flags, out);
+  }
+  Bridge::Request req{layout::OP_ACCESS};
+  req.arg = flags;
+  req.payload = zName;
+  req.len = std::strlen(zName);
+  int rc = vfs->Bridge_().Call(req, SQLITE_IOERR_ACCESS);
+  *out = rc == SQLITE_OK ? vfs->Bridge_().Result() : 0;
+  return rc;
+}
+
+int vFullPathname(sqlite3_vfs* pv, const char* zName, int nOut, char* zOut) {
+  Vfs* vfs = Vfs::From(pv);
+  if (!vfs->OnOwnerThread()) return vfs->Fallback()->xFullPathname(vfs->Fallback(), zName, nOut, zOut);
+  // Keys are names in the bucket, not paths: no working directory is prepended.
+  size_t n = std::strlen(zName);
+  if (static_cast<int>(n) >= nOut) return SQLITE_CANTOPEN;
+  std::memcpy(zOut, zName, n + 1);
+  return SQLITE_OK;
+}
+
+// The rest is the fallback VFS's business.
+#define FB(v) (Vfs::From(v)->Fallback())
+void* vDlOpen(sqlite3_vfs* v, const char* z) { return FB(v)->xDlOpen(FB(v), z); }
+void vDlError(sqlite3_vfs* v, int n, char* z) { FB(v)->xDlError(FB(v), n, z); }
+void (*vDlSym(sqlite3_vfs* v, void* h, const char* z))(void) { return FB(v)->xDlSym(FB(v), h, z); }
+void vDlClose(sqlite3_vfs* v, void* h) { FB(v)->xDlClose(FB(v), h); }
+int vRandomness(sqlite3_vfs* v, int n, char* z) { return FB(v)->xRandomness(FB(v), n, z); }
+int vSleep(sqlite3_vfs* v, int us) { return FB(v)->xSleep(FB(v), us); }
+int vCurrentTime(sqlite3_vfs* v, double* t) { return FB(v)->xCurrentTime(FB(v), t); }
+int vGetLastError(sqlite3_vfs* v, int n, char* z) { return FB(v)->xGetLastError(FB(v), n, z); }
+int vCurrentTimeInt64(sqlite3_vfs* v, sqlite3_int64* t) { return FB(v)->xCurrentTimeInt64(FB(v), t); }
+#undef FB
+
+}  // namespace
+
+Vfs::Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge)
+    : name_(name), fallback_(fallback), bridge_(std::move(bridge)), owner_(std::this_thread::get_id()) {
+  std::memset(&base_, 0, sizeof(base_));
+  base_.iVersion = 2;
+  base_.szOsFile = static_cast<int>(std::max<size_t>(sizeof(S3File), fallback->szOsFile));
+  base_.mxPathname = std::max(fallback->mxPathname, 1024);
+  base_.zName = name_.c_str();
+  base_.pAppData = this;
+  base_.xOpen = vOpen;
+  base_.xDelete = vDelete;
+  base_.xAccess = vAccess;
+  base_.xFullPathname = vFullPathname;
+  base_.xDlOpen = vDlOpen;
+  base_.xDlError = vDlError;
+  base_.xDlSym = vDlSym;
+  base_.xDlClose = vDlClose;
+  base_.xRandomness = vRandomness;
+  base_.xSleep = vSleep;
+  base_.xCurrentTime = vCurrentTime;
+  base_.xGetLastError = vGetLastError;
+  base_.xCurrentTimeInt64 = vCurrentTimeInt64;
+}
+
+Vfs::~Vfs() = default;
+
+bool Vfs::InStore(const char* name) const {
+  std::string n(name);
+  for (const auto& kv : mains_) {
+    const std::string& main = kv.first;
+    if (n == main) return true;
+    if (n.size() > main.size() + 1 && n.compare(0, main.size(), main) == 0 && n[main.size()] == '-')
+      return true;
+  }
+  return false;
+}
+
+void Vfs::RemoveOpen(const std::string& name) {
+  auto it = mains_.find(name);
+  if (it != mains_.end() && --it->second == 0) mains_.erase(it);
+  openFiles_--;
+}
+
+}  // namespace s3vfs
