@@ -1,0 +1,66 @@
+// Shared test plumbing: the S3 server under test, unique prefixes, VFS clean-up,
+// and plain local SQLite files to compare against.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { S3Client, ListObjectsV2Command, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+const { S3VFS } = require('../..');
+
+const config = JSON.parse(process.env.S3VFS_TEST_CONFIG);
+const RUN = `run-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`;
+
+/** A key prefix no other test uses. */
+function uniquePrefix(label = 'db') {
+  return `${RUN}/${label}-${crypto.randomBytes(4).toString('hex')}.sqlite`;
+}
+
+const open = [];
+function makeVfs(options = {}) {
+  const vfs = new S3VFS({ bucket: config.bucket, s3: config.s3, ...options });
+  open.push(vfs);
+  return vfs;
+}
+async function closeAll() {
+  await Promise.allSettled(open.splice(0).map((v) => v.close()));
+}
+
+/** A plain S3 client, to look at and plant objects behind the VFS's back. */
+function rawClient() {
+  return new S3Client({ ...config.s3, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+}
+
+async function listObjects(client, prefix) {
+  const out = [];
+  let token;
+  do {
+    const r = await client.send(new ListObjectsV2Command({ Bucket: config.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) out.push({ key: o.Key, size: o.Size });
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+async function getObject(client, key) {
+  const r = await client.send(new GetObjectCommand({ Bucket: config.bucket, Key: key }));
+  return Buffer.from(await r.Body.transformToByteArray());
+}
+
+async function putObject(client, key, body) {
+  await client.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body }));
+}
+
+function tempDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 's3vfs-test-'));
+}
+
+async function collect(readable) {
+  const parts = [];
+  for await (const c of readable) {
+    if (c.length === 0) throw new Error('serialize yielded an empty chunk');
+    parts.push(Buffer.from(c));
+  }
+  return Buffer.concat(parts);
+}
+
+module.exports = { config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
