@@ -51,6 +51,7 @@ export class S3Objects {
         httpsAgent: new https.Agent(agentOptions),
         connectionTimeout: conn.connectTimeoutMs,
         requestTimeout: conn.requestTimeoutMs,
+        throwOnRequestTimeout: true,
       }),
     });
     const ep = conn.s3.endpoint;

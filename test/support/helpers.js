@@ -63,4 +63,9 @@ async function collect(readable) {
   return Buffer.concat(parts);
 }
 
-module.exports = { config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
+/** A table expression of the integers 1..n in a column named value (no generate_series in this build). */
+function series(n) {
+  return `(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${n}) SELECT value FROM s)`;
+}
+
+module.exports = { series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };

@@ -1,0 +1,86 @@
+// The objects in the bucket are exactly the Python sqlite-s3vfs layout.
+const BetterSqlite3 = require('better-sqlite3');
+const fs = require('node:fs');
+const path = require('node:path');
+const { makeVfs, closeAll, uniquePrefix, rawClient, listObjects, getObject, putObject, tempDir, collect, series } = require('./support/helpers');
+
+const client = rawClient();
+afterAll(async () => {
+  await closeAll();
+  client.destroy();
+});
+
+/** The objects the seed writes for these bytes: 10-digit block keys, full blocks but the last. */
+function seedObjects(prefix, bytes, blockSize) {
+  const out = [];
+  for (let i = 0; i * blockSize < bytes.length; i++) {
+    out.push({ key: `${prefix}/${String(i).padStart(10, '0')}`, body: bytes.subarray(i * blockSize, (i + 1) * blockSize) });
+  }
+  return out;
+}
+
+async function expectSeedLayout(prefix, bytes, blockSize) {
+  const expected = seedObjects(prefix, bytes, blockSize);
+  const listed = await listObjects(client, `${prefix}/`);
+  expect(listed.map((o) => o.key)).toEqual(expected.map((o) => o.key));
+  for (const o of expected) expect((await getObject(client, o.key)).equals(Buffer.from(o.body))).toBe(true);
+  // No journal is left behind after a commit.
+  expect(await listObjects(client, `${prefix}-journal/`)).toEqual([]);
+}
+
+test.each([4095, 4096, 4097, 65536])('objects written with block size %i are the seed layout', async (blockSize) => {
+  const vfs = makeVfs({ blockSize });
+  const prefix = uniquePrefix('layout');
+  const db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT hex(randomblob(300)) FROM ${series(200)}`);
+  db.close();
+  const bytes = await collect(vfs.serialize(prefix));
+  expect(bytes.length % 4096).toBe(0);
+  await expectSeedLayout(prefix, bytes, blockSize);
+});
+
+test('a database written by the seed (blocks put directly) opens, changes and stays in the seed layout', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'seed.db');
+  const local = new BetterSqlite3(file);
+  local.pragma('page_size = 1024');
+  local.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT 'row ' || value FROM ${series(500)}`);
+  local.close();
+  const blockSize = 4095;
+  const prefix = uniquePrefix('seed');
+  for (const o of seedObjects(prefix, fs.readFileSync(file), blockSize)) await putObject(client, o.key, o.body);
+
+  const vfs = makeVfs({ blockSize });
+  const db = vfs.open(prefix);
+  expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(500);
+  db.exec(`INSERT INTO t(v) SELECT 'more ' || value FROM ${series(500)}`);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  db.close();
+  const bytes = await collect(vfs.serialize(prefix));
+  await expectSeedLayout(prefix, bytes, blockSize);
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('opening with a block size other than the one written is refused, naming it', async () => {
+  const writer = makeVfs({ blockSize: 4096 });
+  const prefix = uniquePrefix('bs');
+  const db = writer.open(prefix);
+  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(1000) FROM ${series(50)}`);
+  db.close();
+  const reader = makeVfs({ blockSize: 4095 });
+  expect(() => reader.open(prefix)).toThrow(/block size is 4095.*blockSize: 4096/);
+});
+
+test('file size and existence checks cost no LIST after open', async () => {
+  const vfs = makeVfs();
+  const prefix = uniquePrefix('nolist');
+  const db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v); INSERT INTO t(v) SELECT randomblob(200) FROM ${series(2000)}`);
+  const get = db.prepare('SELECT length(v) FROM t WHERE id = ?').pluck();
+  get.get(1);
+  const before = vfs.stats().list;
+  for (let i = 0; i < 300; i++) expect(get.get(1 + ((i * 7) % 2000))).toBe(200);
+  db.exec("INSERT INTO t(v) VALUES (randomblob(10))");
+  expect(vfs.stats().list).toBe(before);
+  db.close();
+});
