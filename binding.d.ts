@@ -5,7 +5,7 @@ export interface BridgeLayout {
   STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
   LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
   WORKER_DEAD: number; RESULT: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
-  HEADER_BYTES: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
+  HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number; DEATH_NOTE_LEN: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number;

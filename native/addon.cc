@@ -177,6 +177,9 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "F64_OFFSET", F64_OFFSET);
   SetInt(env, o, "F64_RESULT", F64_RESULT);
   SetInt(env, o, "HEADER_BYTES", HEADER_BYTES);
+  SetInt(env, o, "DEATH_NOTE_BYTES", DEATH_NOTE_BYTES);
+  SetInt(env, o, "DATA_OFFSET", DATA_OFFSET);
+  SetInt(env, o, "DEATH_NOTE_LEN", DEATH_NOTE_LEN);
   SetInt(env, o, "STATE_IDLE", STATE_IDLE);
   SetInt(env, o, "STATE_REQUEST", STATE_REQUEST);
   SetInt(env, o, "STATE_REPLY", STATE_REPLY);

@@ -16,8 +16,8 @@ Bridge::Bridge(napi_env env, napi_value int32View, napi_value waitForReply) : en
   uint8_t* bytes = static_cast<uint8_t*>(base);
   slots_ = reinterpret_cast<int32_t*>(bytes);
   f64_ = reinterpret_cast<double*>(bytes);
-  data_ = bytes + layout::HEADER_BYTES;
-  capacity_ = length * sizeof(int32_t) - layout::HEADER_BYTES;
+  data_ = bytes + layout::DATA_OFFSET;
+  capacity_ = length * sizeof(int32_t) - layout::DATA_OFFSET;
   napi_create_reference(env, int32View, 1, &view_);
   napi_create_reference(env, waitForReply, 1, &waitFn_);
 }

@@ -21,12 +21,16 @@ constexpr int ERROR_LEN = 9;     // reply: >0 when the data area holds a UTF-8 e
 constexpr int HEARTBEAT = 10;    // bumped by a timer in the worker while it is alive
 constexpr int WORKER_DEAD = 11;  // set by the worker as it dies
 constexpr int RESULT = 12;       // reply: op-specific integer (file id, access answer)
+constexpr int DEATH_NOTE_LEN = 13; // bytes of the worker's last words in the death-note area
 constexpr int INT32_SLOTS = 16;
 
 // Float64Array slot indices (byte offset = index * 8), after the int32 slots.
 constexpr int F64_OFFSET = 8;    // request: file offset or new size
 constexpr int F64_RESULT = 9;    // reply: file size
-constexpr int HEADER_BYTES = 80; // the data area starts here
+constexpr int HEADER_BYTES = 80;
+// Why the worker died, kept apart from the data area, which every request overwrites.
+constexpr int DEATH_NOTE_BYTES = 4096;
+constexpr int DATA_OFFSET = HEADER_BYTES + DEATH_NOTE_BYTES;  // the data area starts here
 
 constexpr int STATE_IDLE = 0;
 constexpr int STATE_REQUEST = 1;

@@ -19,6 +19,7 @@ export class MainBridge {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
   private readonly data: Uint8Array;
+  private readonly deathNote: Uint8Array;
   private readonly decoder = new TextDecoder();
   crossings = 0;
   /** Why the bridge no longer works, once it does not. */
@@ -31,9 +32,10 @@ export class MainBridge {
     dataBytes: number,
     private readonly timeouts: BridgeTimeouts,
   ) {
-    this.sab = new SharedArrayBuffer(L.HEADER_BYTES + dataBytes);
+    this.sab = new SharedArrayBuffer(L.DATA_OFFSET + dataBytes);
     this.i32 = new Int32Array(this.sab);
-    this.data = new Uint8Array(this.sab, L.HEADER_BYTES);
+    this.data = new Uint8Array(this.sab, L.DATA_OFFSET);
+    this.deathNote = new Uint8Array(this.sab, L.HEADER_BYTES, L.DEATH_NOTE_BYTES);
   }
 
   /** Marks the bridge unusable; later calls fail at once with this reason. */
@@ -41,13 +43,13 @@ export class MainBridge {
     this.failure ??= err;
   }
 
-  private report(): ErrorReport | null {
-    const n = this.i32[this.L.ERROR_LEN];
+  private report(area: Uint8Array, n: number): ErrorReport | null {
     if (n <= 0) return null;
+    const text = this.decoder.decode(area.slice(0, n));
     try {
-      return JSON.parse(this.decoder.decode(this.data.slice(0, n))) as ErrorReport;
+      return JSON.parse(text) as ErrorReport;
     } catch {
-      return { name: 'Error', code: 'EWORKER', message: this.decoder.decode(this.data.slice(0, n)) };
+      return { name: 'Error', code: 'EWORKER', message: text };
     }
   }
 
@@ -74,7 +76,7 @@ export class MainBridge {
       if (Atomics.load(i32, L.STATE) !== L.STATE_REQUEST) break;
       const now = Date.now();
       if (Atomics.load(i32, L.WORKER_DEAD)) {
-        const why = this.report();
+        const why = this.report(this.deathNote, i32[L.DEATH_NOTE_LEN]);
         return this.failNow(new S3VFSError(`the S3 worker thread died: ${why?.message ?? 'unknown reason'}`, 'EWORKERDEAD'));
       }
       const b = Atomics.load(i32, L.HEARTBEAT);
@@ -93,7 +95,7 @@ export class MainBridge {
     if (i32[L.REPLY_SEQ] !== seq) {
       return this.failNow(new S3VFSError(`bridge reply out of sequence (got ${i32[L.REPLY_SEQ]}, expected ${seq})`, 'EPROTO'));
     }
-    const report = this.report();
+    const report = this.report(this.data, i32[L.ERROR_LEN]);
     if (report) {
       const err = fromReport(report);
       this.lastError = err;

@@ -25,6 +25,7 @@ export class BridgeServer {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly data: Uint8Array;
+  private readonly deathNote: Uint8Array;
   private stopped = false;
   private readonly encoder = new TextEncoder();
 
@@ -36,7 +37,8 @@ export class BridgeServer {
   ) {
     this.i32 = new Int32Array(sab);
     this.f64 = new Float64Array(sab);
-    this.data = new Uint8Array(sab, L.HEADER_BYTES);
+    this.data = new Uint8Array(sab, L.DATA_OFFSET);
+    this.deathNote = new Uint8Array(sab, L.HEADER_BYTES, L.DEATH_NOTE_BYTES);
   }
 
   async run(): Promise<void> {
@@ -93,10 +95,11 @@ export class BridgeServer {
 
   /** Tells a waiting main thread that this worker is gone, so it need not time out. */
   markDead(reason: unknown): void {
+    if (Atomics.load(this.i32, this.L.WORKER_DEAD)) return; // keep the first, real reason
     const bytes = this.encoder.encode(JSON.stringify(toReport(reason)));
-    const n = Math.min(bytes.length, this.data.length);
-    this.data.set(bytes.subarray(0, n));
-    this.i32[this.L.ERROR_LEN] = n;
+    const n = Math.min(bytes.length, this.deathNote.length);
+    this.deathNote.set(bytes.subarray(0, n));
+    this.i32[this.L.DEATH_NOTE_LEN] = n;
     Atomics.store(this.i32, this.L.WORKER_DEAD, 1);
     Atomics.notify(this.i32, this.L.STATE);
   }
