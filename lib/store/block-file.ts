@@ -2,7 +2,7 @@
 // the blocks written but not yet uploaded. Byte-level reads and writes become block
 // reads and read-modify-writes here, so the C++ side never sees blocks.
 import { BlockCache, type CacheOwner } from './block-cache';
-import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, sizeFromBlocks } from './block-layout';
+import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListing } from './block-layout';
 import { mapLimit, type S3Objects } from './s3-objects';
 
 export interface StoreContext {
@@ -20,6 +20,8 @@ export class BlockFile implements CacheOwner {
   openCount = 0;
   /** Blocks that exist in the bucket, as of the last listing or upload. */
   private stored = 0;
+  /** Blocks in the bucket that are not part of the file (see readListing). */
+  private orphans: number[] = [];
   private etag0: string | undefined;
   private readonly blocks = new Map<number, Uint8Array>();
   private readonly dirty = new Set<number>();
@@ -38,16 +40,22 @@ export class BlockFile implements CacheOwner {
     return this.dirty.size > 0 || this.stored !== blockCount(this.size, this.ctx.blockSize);
   }
 
+  private orphansFrom(count: number): number[] {
+    return this.orphans.filter((i) => i >= count);
+  }
+
   /** Reads the file's size from a listing of its blocks (the one LIST a file costs). */
   async load(): Promise<void> {
     const listed = await this.ctx.s3.list(blockPrefix(this.name));
     const blocks = listed
       .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
       .filter((b) => b.index >= 0);
+    const listing = readListing(this.name, blocks, this.ctx.blockSize);
     this.dropCache();
-    this.size = sizeFromBlocks(this.name, blocks, this.ctx.blockSize);
-    this.stored = blocks.length;
-    this.etag0 = blocks.find((b) => b.index === 0)?.etag;
+    this.size = listing.size;
+    this.stored = listing.count;
+    this.orphans = listing.orphans;
+    this.etag0 = listing.count > 0 ? blocks.find((b) => b.index === 0)?.etag : undefined;
   }
 
   evictBlock(index: number): void {
@@ -90,6 +98,11 @@ export class BlockFile implements CacheOwner {
       throw new Error(
         `block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`,
       );
+    }
+    if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
+      // Another client changed the file since we listed it (SQLite reads the header
+      // before it takes a lock). Keep the old ETag so the next revalidate() reloads.
+      return got.body;
     }
     if (index === 0) this.etag0 = got.etag;
     this.cacheClean(index, got.body);
@@ -153,35 +166,47 @@ export class BlockFile implements CacheOwner {
     this.size = newSize;
   }
 
-  /** Uploads written blocks in parallel and deletes blocks past the end. */
+  /**
+   * Uploads written blocks, in parallel, in an order that a writer killed at any point
+   * leaves a listing readListing understands: blocks past the end are deleted first (a
+   * stale full block after a new short one would look like another block size), and a
+   * short last block is filled before any block after it appears. Blocks after it may
+   * land in any order; until all have, the run from block 0 ends at the first gap.
+   */
   async flush(): Promise<void> {
     const count = blockCount(this.size, this.ctx.blockSize);
-    const uploads = [...this.dirty].sort((a, b) => a - b);
-    await mapLimit(uploads, this.ctx.concurrency, async (i) => {
+    const stale: number[] = this.orphansFrom(count);
+    for (let i = count; i < this.stored; i++) stale.push(i);
+    if (stale.length) {
+      await this.ctx.s3.deleteKeys(stale.map((i) => blockKey(this.name, i)));
+      this.stored = Math.min(this.stored, count);
+      this.orphans = this.orphans.filter((i) => i < count);
+      if (count === 0) this.etag0 = undefined;
+    }
+    const upload = async (i: number) => {
       const bytes = this.blocks.get(i)!;
       const etag = await this.ctx.s3.put(blockKey(this.name, i), bytes);
       if (i === 0) this.etag0 = etag;
       this.dirty.delete(i);
       this.cacheClean(i, bytes);
-    });
-    this.stored = Math.max(this.stored, count);
-    if (this.stored > count) {
-      const stale: string[] = [];
-      for (let i = count; i < this.stored; i++) stale.push(blockKey(this.name, i));
-      await this.ctx.s3.deleteKeys(stale);
-      this.stored = count;
-      if (count === 0) this.etag0 = undefined;
-    }
+    };
+    const tail = this.stored - 1;
+    if (tail >= 0 && this.dirty.has(tail)) await upload(tail);
+    await mapLimit([...this.dirty].sort((a, b) => a - b), this.ctx.concurrency, upload);
+    this.stored = count;
+    this.orphans = [];
   }
 
   /** Deletes every block of the file. */
   async remove(): Promise<void> {
     this.dropCache();
     // The blocks in the bucket are known since the file was listed: no LIST needed.
-    const keys = Array.from({ length: this.stored }, (_, i) => blockKey(this.name, i));
+    const indexes = [...Array.from({ length: this.stored }, (_, i) => i), ...this.orphans];
+    const keys = indexes.map((i) => blockKey(this.name, i));
     if (keys.length) await this.ctx.s3.deleteKeys(keys);
     this.size = 0;
     this.stored = 0;
+    this.orphans = [];
     this.etag0 = undefined;
   }
 

@@ -34,30 +34,41 @@ export interface ListedBlock {
   etag?: string;
 }
 
+export interface BlockListing {
+  /** Bytes in the file: the run of blocks from 0 with no gap, all full but the last. */
+  size: number;
+  /** Blocks in that run. */
+  count: number;
+  /** Blocks past a gap or past a short block: left by a writer that died while
+   *  uploading blocks in parallel. They are not part of the file; the next writer deletes them. */
+  orphans: number[];
+}
+
 /**
- * The file size that a listing of its blocks describes. Blocks must run from 0 with no
- * gap, all full but the last: anything else means the data was written with another
- * block size, or a write was cut short, and reading it would return wrong bytes.
+ * What a listing of a file's blocks says. A block larger than the block size, or a short
+ * block followed by the next one, cannot come from a writer using this block size (writers
+ * fill a short last block before they add the next): that is a block-size mismatch, and
+ * reading on would return wrong bytes, so it is an error that names the sizes.
  */
-export function sizeFromBlocks(name: string, blocks: ListedBlock[], blockSize: number): number {
-  if (blocks.length === 0) return 0;
+export function readListing(name: string, blocks: ListedBlock[], blockSize: number): BlockListing {
   const sorted = [...blocks].sort((a, b) => a.index - b.index);
-  for (let i = 0; i < sorted.length; i++) {
-    const b = sorted[i];
-    if (b.index !== i) {
-      throw new Error(
-        `block ${i} of '${name}' is missing (found block ${b.index}): the objects under '${name}/' are not a complete database` +
-          (i === 0 ? ' (an interrupted deserialize? delete the prefix and retry)' : ''),
-      );
-    }
-    const last = i === sorted.length - 1;
-    if (b.size > blockSize || (!last && b.size !== blockSize)) {
-      throw new Error(
-        `block ${i} of '${name}' has ${b.size} bytes but the block size is ${blockSize}: ` +
-          `open it with the block size it was written with (blockSize: ${sorted.length > 1 ? Math.max(sorted[0].size, b.size) : b.size})`,
-      );
-    }
-    if (last && b.size === 0) throw new Error(`block ${i} of '${name}' is empty`);
+  let count = 0;
+  let size = 0;
+  for (const b of sorted) {
+    if (b.size > blockSize) throw blockSizeMismatch(name, b, blockSize, b.size);
+    if (b.index !== count) break;
+    if (count > 0 && size % blockSize !== 0) throw blockSizeMismatch(name, b, blockSize, size / count);
+    if (b.size === 0) break;
+    count++;
+    size += b.size;
   }
-  return (sorted.length - 1) * blockSize + sorted[sorted.length - 1].size;
+  const orphans = sorted.slice(count).map((b) => b.index);
+  return { size, count, orphans };
+}
+
+function blockSizeMismatch(name: string, b: ListedBlock, blockSize: number, written: number): Error {
+  return new Error(
+    `block ${b.index} of '${name}' has ${b.size} bytes but the block size is ${blockSize}: ` +
+      `open it with the block size it was written with (blockSize: ${Math.round(written)})`,
+  );
 }

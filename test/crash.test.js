@@ -1,0 +1,94 @@
+// kill -9 a writer at each S3 request of a commit; the next open rolls back the hot
+// journal it left, and the database is exactly the old or the new state.
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { config, makeVfs, closeAll, uniquePrefix, series } = require('./support/helpers');
+const { startCountingProxy } = require('./support/counting-proxy');
+
+let proxy;
+beforeAll(async () => {
+  if (!config.port) throw new Error('the crash tests need the local s3rver (they put a proxy in front of it)');
+  proxy = await startCountingProxy(config.port);
+});
+afterAll(async () => {
+  await closeAll();
+  await proxy?.close();
+});
+
+/** Runs the writer through the proxy; kills it when the n-th mutating request arrives. */
+function runWriter(args, killAt) {
+  return new Promise((resolve) => {
+    proxy.reset();
+    const s3 = { ...config.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
+    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'crash-writer.js'), JSON.stringify({ ...args, bucket: config.bucket, s3 })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    if (killAt) {
+      proxy.state.onMutation = (n) => {
+        if (n !== killAt) return 'pass';
+        child.kill('SIGKILL');
+        return 'drop';
+      };
+    }
+    child.on('exit', (code, signal) => resolve({ code, signal, out, mutations: proxy.state.mutations }));
+  });
+}
+
+function snapshot(db) {
+  return JSON.stringify(db.prepare('SELECT id, v FROM t ORDER BY id').all());
+}
+
+const modes = [
+  { journalMode: 'DELETE', synchronous: 'FULL' },
+  { journalMode: 'TRUNCATE', synchronous: 'FULL' },
+  { journalMode: 'PERSIST', synchronous: 'NORMAL' },
+  { journalMode: 'DELETE', synchronous: 'OFF' },
+];
+
+describe.each(modes)('journal $journalMode, synchronous $synchronous', ({ journalMode, synchronous }) => {
+  test('a writer killed at any request of its commit leaves the old or the new state', async () => {
+    const blockSize = 4096;
+    const vfs = makeVfs({ blockSize });
+    const prefix = uniquePrefix(`crash-${journalMode}-${synchronous}`);
+    let db = vfs.open(prefix);
+    db.pragma(`journal_mode = ${journalMode}`);
+    db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT 'row ' || value || ' ' || hex(randomblob(100)) FROM ${series(800)}`);
+    const before = snapshot(db);
+    db.close();
+    const original = [];
+    for await (const c of vfs.serialize(prefix)) original.push(Buffer.from(c));
+
+    // A clean run tells how many bucket-changing requests the commit makes, and the new state.
+    const args = { prefix, journalMode, synchronous, blockSize };
+    const clean = await runWriter(args, 0);
+    expect(clean.out).toContain('COMMITTED');
+    expect(clean.mutations).toBeGreaterThan(3);
+    db = vfs.open(prefix);
+    const after = snapshot(db);
+    db.close();
+    expect(after).not.toBe(before);
+
+    // Kill points: every one of the first few, then spread to the last.
+    const total = clean.mutations;
+    const points = [...new Set([1, 2, 3, 4, 5, Math.floor(total / 3), Math.floor(total / 2), total - 2, total - 1, total])].filter((n) => n >= 1 && n <= total);
+    const seen = { before: 0, after: 0 };
+    for (const killAt of points) {
+      await vfs.deserialize(prefix, original);
+      const r = await runWriter(args, killAt);
+      expect(r.signal).toBe('SIGKILL');
+      const check = makeVfs({ blockSize });
+      db = check.open(prefix);
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      const state = snapshot(db);
+      expect([before, after]).toContain(state);
+      seen[state === before ? 'before' : 'after']++;
+      db.close();
+      await check.close();
+    }
+    expect(seen.before + seen.after).toBe(points.length);
+  });
+});

@@ -1,0 +1,16 @@
+// A writer process for the crash tests: opens the database and commits one
+// transaction that changes many pages. The test kills it (SIGKILL) mid-commit.
+// argv: config JSON
+const { S3VFS } = require('../..');
+
+const { bucket, s3, prefix, journalMode, synchronous, blockSize } = JSON.parse(process.argv[2]);
+const vfs = new S3VFS({ bucket, s3, blockSize });
+const db = vfs.open(prefix);
+db.pragma(`journal_mode = ${journalMode}`);
+db.pragma(`synchronous = ${synchronous}`);
+db.exec('BEGIN');
+db.exec("UPDATE t SET v = v || '+' WHERE id % 3 = 0");
+db.exec("INSERT INTO t(v) SELECT 'new ' || id || ' ' || substr(v, 1, 150) FROM t WHERE id <= 150");
+db.exec('COMMIT');
+process.stdout.write('COMMITTED\n');
+vfs.close().then(() => process.exit(0));
