@@ -20,12 +20,18 @@ export class RpcClient {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(private readonly port: Endpoint) {
+  /** `busy(true)` when the first call starts waiting, `busy(false)` when none is left:
+   *  an unref'd worker must keep the process alive while a call awaits it. */
+  constructor(
+    private readonly port: Endpoint,
+    private readonly busy: (waiting: boolean) => void = () => undefined,
+  ) {
     port.on('message', (msg: Answer) => {
       if (typeof msg?.id !== 'number') return;
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
+      if (this.pending.size === 0) this.busy(false);
       if (msg.error) p.reject(fromReport(msg.error));
       else p.resolve(msg.result);
     });
@@ -34,6 +40,7 @@ export class RpcClient {
   call<T>(method: string, ...args: unknown[]): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
+      if (this.pending.size === 0) this.busy(true);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.port.postMessage({ id, method, args } satisfies Call, args.flatMap(transferables));
     });
@@ -43,6 +50,7 @@ export class RpcClient {
   failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.busy(false);
   }
 }
 

@@ -107,15 +107,16 @@ export class S3VFS {
       throw err;
     }
     instances.set(this.name, new WeakRef(this));
-    // Scripts must be able to exit; close() is what makes writes durable before that.
-    this.worker.unref();
-    this.rpc = new RpcClient(this.worker);
+    this.rpc = new RpcClient(this.worker, (waiting) => (waiting ? this.worker.ref() : this.worker.unref()));
     this.worker.on('error', (err) => this.bridge.fail(new S3VFSError(`the S3 worker thread failed: ${err.message}`, 'EWORKERDEAD')));
     this.worker.on('exit', (code) => {
       const err = new S3VFSError(`the S3 worker thread exited (code ${code})`, 'EWORKERDEAD');
       this.bridge.fail(err);
       this.rpc.failAll(err);
     });
+    // Scripts must be able to exit; commits are already durable, close() makes the rest so.
+    // (After the listeners: adding a 'message' listener refs the worker again.)
+    this.worker.unref();
   }
 
   /** The S3VFS of this thread registered under that name, if any. */

@@ -1,25 +1,25 @@
 // Starts a throw-away S3 server on loopback (s3rver, in a child process) for the tests,
 // the demo and the benchmark, or uses the endpoint given in the environment:
-//   S3VFS_TEST_ENDPOINT, S3VFS_TEST_BUCKET, S3VFS_TEST_REGION,
-//   S3VFS_TEST_ACCESS_KEY_ID, S3VFS_TEST_SECRET_ACCESS_KEY (optional: AWS chain otherwise)
+//   S3VFS_ENDPOINT, S3VFS_BUCKET, S3VFS_REGION,
+//   S3VFS_ACCESS_KEY_ID, S3VFS_SECRET_ACCESS_KEY (optional: AWS chain otherwise)
 'use strict';
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 function fromEnv() {
-  const endpoint = process.env.S3VFS_TEST_ENDPOINT;
-  const bucket = process.env.S3VFS_TEST_BUCKET;
+  const endpoint = process.env.S3VFS_ENDPOINT;
+  const bucket = process.env.S3VFS_BUCKET;
   if (!endpoint && !bucket) return null;
-  if (!bucket) throw new Error('S3VFS_TEST_ENDPOINT is set but S3VFS_TEST_BUCKET is not');
-  const s3 = { region: process.env.S3VFS_TEST_REGION || 'us-east-1' };
+  if (!bucket) throw new Error('S3VFS_ENDPOINT is set but S3VFS_BUCKET is not');
+  const s3 = { region: process.env.S3VFS_REGION || 'us-east-1' };
   if (endpoint) {
     s3.endpoint = endpoint;
-    s3.forcePathStyle = process.env.S3VFS_TEST_PATH_STYLE !== '0';
+    s3.forcePathStyle = process.env.S3VFS_PATH_STYLE !== '0';
   }
-  if (process.env.S3VFS_TEST_ACCESS_KEY_ID) {
+  if (process.env.S3VFS_ACCESS_KEY_ID) {
     s3.credentials = {
-      accessKeyId: process.env.S3VFS_TEST_ACCESS_KEY_ID,
-      secretAccessKey: process.env.S3VFS_TEST_SECRET_ACCESS_KEY,
+      accessKeyId: process.env.S3VFS_ACCESS_KEY_ID,
+      secretAccessKey: process.env.S3VFS_SECRET_ACCESS_KEY,
     };
   }
   return { bucket, s3, external: true, stop: async () => {} };

@@ -25,7 +25,7 @@ function expectFastError(fn, pattern, seconds = 10) {
 }
 
 // s3rver knows only the access key S3RVER and does not check signatures, so a wrong
-// secret can only be caught by a real endpoint (S3VFS_TEST_ENDPOINT with credentials).
+// secret can only be caught by a real endpoint (S3VFS_ENDPOINT with credentials).
 const checksSignatures = config.external && !!config.s3.credentials;
 
 test('a missing bucket is named', () => {

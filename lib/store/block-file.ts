@@ -10,6 +10,8 @@ export interface StoreContext {
   blockSize: number;
   cache: BlockCache;
   concurrency: number;
+  /** A file with more than this many bytes waiting is uploaded before the next write. */
+  maxDirtyBytes: number;
 }
 
 let nextOwnerId = 1;
@@ -34,6 +36,11 @@ export class BlockFile implements CacheOwner {
 
   get exists(): boolean {
     return this.size > 0;
+  }
+
+  /** Bytes written and not yet uploaded. */
+  get dirtyBytes(): number {
+    return this.dirty.size * this.ctx.blockSize;
   }
 
   get isDirty(): boolean {

@@ -83,6 +83,10 @@ export class FileTable {
     const f = this.handle(id);
     await this.beforeChange(f);
     await f.write(offset, data);
+    // A big transaction must not hold the whole database in memory. Uploading early is
+    // what an OS does with dirty pages; SQLite's order still holds, since any journal
+    // data went up before this file was first written (beforeChange).
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.flush();
   }
 
   async truncate(id: number, size: number): Promise<void> {

@@ -1,4 +1,4 @@
-// Starts one s3rver for the whole run (or uses S3VFS_TEST_ENDPOINT/S3VFS_TEST_BUCKET)
+// Starts one s3rver for the whole run (or uses S3VFS_ENDPOINT/S3VFS_BUCKET)
 // and hands its client configuration to the test files through the environment.
 const { startLocalS3 } = require('../../scripts/local-s3');
 
