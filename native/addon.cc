@@ -31,6 +31,14 @@ bool GetString(napi_env env, napi_value v, std::string* out) {
   return true;
 }
 
+// The first argument as a string, for the functions that take a VFS name.
+bool NameArg(napi_env env, napi_callback_info info, std::string* name) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc >= 1 && GetString(env, argv[0], name);
+}
+
 Vfs* Find(const std::string& name) {
   std::lock_guard<std::mutex> lock(registryMutex);
   auto it = registry.find(name);
@@ -88,11 +96,8 @@ napi_value CreateVfs(napi_env env, napi_callback_info info) {
 
 // destroyVfs(name): false while SQLite still has files of it open.
 napi_value DestroyVfs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  if (argc < 1 || !GetString(env, argv[0], &name)) return Throw(env, "destroyVfs(name)");
+  if (!NameArg(env, info, &name)) return Throw(env, "destroyVfs(name)");
   Vfs* vfs = Find(name);
   if (!vfs) return Bool(env, true);
   if (!vfs->OnOwnerThread()) return Throw(env, "VFS '" + name + "' belongs to another thread");
@@ -111,11 +116,8 @@ napi_value DestroyVfs(napi_env env, napi_callback_info info) {
 // opens with sqlite3_open_v2(..., zVfs = NULL) and URIs off, so this is the one way
 // to choose a VFS; our VFS hands files of other threads to the fallback meanwhile.
 napi_value ArmDefault(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  if (argc < 1 || !GetString(env, argv[0], &name)) return Throw(env, "armDefault(name)");
+  if (!NameArg(env, info, &name)) return Throw(env, "armDefault(name)");
   Vfs* vfs = Find(name);
   if (!vfs) return Throw(env, "no S3VFS named '" + name + "' is registered");
   if (!vfs->OnOwnerThread())
@@ -132,12 +134,8 @@ napi_value DisarmDefault(napi_env env, napi_callback_info) {
 }
 
 napi_value OpenFileCount(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  GetString(env, argv[0], &name);
-  Vfs* vfs = Find(name);
+  Vfs* vfs = NameArg(env, info, &name) ? Find(name) : nullptr;
   napi_value v;
   napi_create_int32(env, vfs ? vfs->OpenFiles() : 0, &v);
   return v;

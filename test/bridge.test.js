@@ -1,23 +1,7 @@
 // The synchronous bridge fails fast and for good when the worker dies or stalls.
-const { makeVfs, closeAll, uniquePrefix } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, timed, busyWait } = require('./support/helpers');
 
 afterAll(closeAll);
-
-function busyWait(ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
-}
-
-function timed(fn) {
-  const start = Date.now();
-  let error;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  return { error, ms: Date.now() - start };
-}
 
 test('a worker that dies is noticed at once, not after the timeout', async () => {
   const vfs = makeVfs({ timeoutMs: 60000 });

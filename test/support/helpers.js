@@ -68,4 +68,22 @@ function series(n) {
   return `(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${n}) SELECT value FROM s)`;
 }
 
-module.exports = { series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
+/** Runs fn, returning what it threw (if anything) and how long it took. */
+function timed(fn) {
+  const start = Date.now();
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  return { error, ms: Date.now() - start };
+}
+
+/** Blocks this thread, as a long synchronous query would. */
+function busyWait(ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
+
+module.exports = { timed, busyWait, series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
