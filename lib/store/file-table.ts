@@ -2,10 +2,8 @@
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
+import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE } from '../sqlite-codes';
 import { blockPrefix } from './block-layout';
-
-const SQLITE_OPEN_CREATE = 0x4;
-const SQLITE_OPEN_DELETEONCLOSE = 0x8;
 
 interface Handle {
   file: BlockFile;
