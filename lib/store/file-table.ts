@@ -2,7 +2,7 @@
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
-import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE } from '../sqlite-codes';
+import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB } from '../sqlite-codes';
 import { blockPrefix } from './block-layout';
 
 interface Handle {
@@ -42,6 +42,9 @@ export class FileTable {
   }
 
   async open(name: string, flags: number): Promise<{ id: number; size: number }> {
+    // A database nobody here has open is listed afresh, with its journal: a hot
+    // journal left by a writer that died elsewhere must be found by the next open.
+    if (flags & SQLITE_OPEN_MAIN_DB && !this.isOpen(name)) this.forgetFamily(name);
     const f = await this.file(name);
     if (!f.exists && !(flags & SQLITE_OPEN_CREATE)) {
       throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
@@ -115,6 +118,11 @@ export class FileTable {
     for (const [name, other] of this.byName) {
       if (name.startsWith(`${f.name}-`) && other.openCount === 0) this.byName.delete(name);
     }
+  }
+
+  /** Forgets the closed files of a database (itself, its journal, ...). */
+  private forgetFamily(name: string): void {
+    for (const n of [...this.byName.keys()]) if (n === name || n.startsWith(`${name}-`)) this.forget(n);
   }
 
   /** Forgets a closed file, so that the next use lists it again. */
