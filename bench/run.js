@@ -1,0 +1,209 @@
+// npm run bench [-- --quick] [-- --latency 0,20]: the benchmark. Starts s3rver and TCP
+// delay lines, and runs each workload on sqlite-s3vfs and, side by side in the same run,
+// on better-sqlite3 with a local file. Prints a report; the full run writes bench/RESULTS.md.
+'use strict';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const BetterSqlite3 = require('better-sqlite3');
+const { S3Client, ListObjectsV2Command, GetObjectCommand } = require('@aws-sdk/client-s3');
+const { NodeHttpHandler } = require('@smithy/node-http-handler');
+const http = require('node:http');
+const { startLocalS3 } = require('../scripts/local-s3');
+const { startDelayLine } = require('./delay-line');
+const { S3VFS } = require('..');
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean' },
+    latency: { type: 'string' },
+    'block-size': { type: 'string' },
+    write: { type: 'boolean' },
+  },
+});
+const QUICK = !!opts.quick;
+const ROWS = QUICK ? 100_000 : 1_000_000;
+const TXN_ROWS = 10_000;
+const LOOKUPS = QUICK ? 1_000 : 10_000;
+const LATENCIES = (opts.latency ?? '0,20').split(',').map(Number);
+const BLOCK_SIZE = opts['block-size'] ? Number(opts['block-size']) : undefined;
+
+const text = (i) => `row ${String(i).padStart(8, '0')} ${'abcdefghij'.repeat(9)}`; // ~100 bytes
+function* randomIds(n, seed) {
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    yield 1 + (x % ROWS);
+  }
+}
+
+function timeIt(fn) {
+  const t = performance.now();
+  const out = fn();
+  return { ms: performance.now() - t, out };
+}
+async function timeAsync(fn) {
+  const t = performance.now();
+  const out = await fn();
+  return { ms: performance.now() - t, out };
+}
+
+function load(db) {
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+  const insert = db.prepare('INSERT INTO t(id, v) VALUES (?, ?)');
+  const txn = db.transaction((from) => {
+    for (let i = from; i < from + TXN_ROWS; i++) insert.run(i, text(i));
+  });
+  for (let from = 1; from <= ROWS; from += TXN_ROWS) txn(from);
+}
+const SCAN = 'SELECT count(*) AS n, sum(length(v)) AS bytes FROM t';
+function lookups(db, seed) {
+  const get = db.prepare('SELECT v FROM t WHERE id = ?').pluck();
+  for (const id of randomIds(LOOKUPS, seed)) if (get.get(id) !== text(id)) throw new Error(`wrong row ${id}`);
+}
+
+const rows = [];
+function record(latency, workload, s3ms, localMs, stats, note = '') {
+  const row = { latency, workload, s3ms, localMs, ratio: localMs ? s3ms / localMs : null, stats, note };
+  rows.push(row);
+  const st = stats ? `GET ${stats.get} PUT ${stats.put} LIST ${stats.list} DEL ${stats.delete} ↓${mb(stats.bytesDown)} ↑${mb(stats.bytesUp)} bridge ${stats.bridgeCrossings}` : '';
+  console.log(
+    `${String(latency).padStart(3)} ms  ${workload.padEnd(30)} ${fmt(s3ms).padStart(9)} ms` +
+      (localMs ? `  local ${fmt(localMs).padStart(8)} ms  ×${row.ratio.toFixed(2)}` : '') + `  ${st} ${note}`,
+  );
+}
+const mb = (n) => `${(n / 1e6).toFixed(1)}MB`;
+const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+
+async function rawGetThroughput(s3, bucket, prefix) {
+  const client = new S3Client({
+    ...s3,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 64 }) }),
+  });
+  const keys = [];
+  let token;
+  do {
+    const r = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) keys.push(o.Key);
+    token = r.IsTruncated ? r.NextContinuationToken : undefined;
+  } while (token);
+  let bytes = 0;
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next < keys.length) {
+        const key = keys[next++];
+        const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        bytes += (await r.Body.transformToByteArray()).length;
+      }
+    }),
+  );
+  const ms = performance.now() - t;
+  client.destroy();
+  return { ms, bytes, requests: keys.length };
+}
+
+async function main() {
+  const server = await startLocalS3({ buckets: ['s3vfs-bench'] });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3vfs-bench-'));
+  const started = new Date();
+  try {
+    for (const latency of LATENCIES) {
+      const line = latency > 0 && !server.external ? await startDelayLine(server.port, latency) : null;
+      const s3 = line ? { ...server.s3, endpoint: `http://127.0.0.1:${line.port}` } : server.s3;
+      const mk = () => new S3VFS({ bucket: server.bucket, s3, blockSize: BLOCK_SIZE });
+      const prefix = `bench-${Date.now()}-${latency}/t.sqlite`;
+      const localFile = path.join(dir, `local-${latency}.db`);
+
+      // (a) ETL
+      const localEtl = timeIt(() => { const db = new BetterSqlite3(localFile); load(db); db.close(); });
+      let vfs = mk();
+      const etl = timeIt(() => { const db = vfs.open(prefix); load(db); db.close(); });
+      const etlStats = vfs.stats();
+      record(latency, `(a) ETL ${ROWS} rows`, etl.ms, localEtl.ms, etlStats, `PUT/commit ${(etlStats.put / (ROWS / TXN_ROWS)).toFixed(1)}`);
+      await vfs.close();
+
+      // (b) scan, cold (new VFS) then warm
+      const localScan = timeIt(() => { const db = new BetterSqlite3(localFile, { readonly: true }); db.prepare(SCAN).get(); db.close(); });
+      vfs = mk();
+      const db = vfs.open(prefix, { readonly: true });
+      const cold = timeIt(() => db.prepare(SCAN).get());
+      record(latency, '(b) full scan, cold', cold.ms, localScan.ms, vfs.stats());
+      vfs.resetStats();
+      const localWarm = (() => { const l = new BetterSqlite3(localFile, { readonly: true }); l.prepare(SCAN).get(); const r = timeIt(() => l.prepare(SCAN).get()); l.close(); return r; })();
+      const warm = timeIt(() => db.prepare(SCAN).get());
+      record(latency, '(b) full scan, warm', warm.ms, localWarm.ms, vfs.stats());
+      db.close();
+      await vfs.close();
+
+      // (c) point lookups, exclusive locking on both sides, cold then warm
+      const ldb = new BetterSqlite3(localFile, { readonly: true });
+      ldb.pragma('locking_mode = EXCLUSIVE');
+      const localLook = timeIt(() => lookups(ldb, 7));
+      const localLookWarm = timeIt(() => lookups(ldb, 7));
+      ldb.close();
+      vfs = mk();
+      const ldbS3 = vfs.open(prefix, { readonly: true });
+      ldbS3.pragma('locking_mode = EXCLUSIVE');
+      const lookCold = timeIt(() => lookups(ldbS3, 7));
+      record(latency, `(c) ${LOOKUPS} lookups, cold`, lookCold.ms, localLook.ms, vfs.stats());
+      vfs.resetStats();
+      const lookWarm = timeIt(() => lookups(ldbS3, 7));
+      record(latency, `(c) ${LOOKUPS} lookups, warm`, lookWarm.ms, localLookWarm.ms, vfs.stats());
+      ldbS3.close();
+
+      // (d) serialize and deserialize
+      vfs.resetStats();
+      const size = fs.statSync(localFile).size;
+      const localCopy = timeIt(() => fs.copyFileSync(localFile, `${localFile}.copy`));
+      const ser = await timeAsync(async () => { let n = 0; for await (const c of vfs.serialize(prefix)) n += c.length; return n; });
+      record(latency, `(d) serialize ${mb(ser.out)}`, ser.ms, localCopy.ms, vfs.stats(), `${(ser.out / 1e6 / (ser.ms / 1000)).toFixed(0)} MB/s`);
+      vfs.resetStats();
+      const des = await timeAsync(() => vfs.deserialize(`${prefix}-copy`, fs.createReadStream(localFile, { highWaterMark: 1 << 20 })));
+      record(latency, `(d) deserialize ${mb(size)}`, des.ms, localCopy.ms, vfs.stats(), `${(size / 1e6 / (des.ms / 1000)).toFixed(0)} MB/s`);
+      await vfs.close();
+
+      // (e) the physical limit: parallel GETs of the same blocks with the SDK
+      const raw = await rawGetThroughput(s3, server.bucket, prefix);
+      record(latency, '(e) raw parallel GET (64)', raw.ms, null, null, `${raw.requests} GETs, ${(raw.bytes / 1e6 / (raw.ms / 1000)).toFixed(0)} MB/s`);
+      await line?.close();
+    }
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (!QUICK || opts.write) writeResults(started);
+}
+
+function writeResults(started) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const cmd = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Command: \`${cmd}\`. Date: ${started.toISOString()}. Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
+      `Node ${process.version}, ${os.type()} ${os.release()}. S3 server: s3rver on loopback, latency added by a TCP delay line. ` +
+      `Block size: ${BLOCK_SIZE ?? 'default'}. Rows: ${ROWS}; lookups: ${LOOKUPS}.`,
+    '',
+    'Ratios are sqlite-s3vfs time / better-sqlite3 time on a local file, measured side by side in this run (the machine is shared and noisy).',
+    '',
+    '| latency | workload | s3vfs ms | local ms | ratio | GET | PUT | LIST | DELETE | MB down | MB up | bridge crossings | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.latency} ms | ${r.workload} | ${fmt(r.s3ms)} | ${r.localMs ? fmt(r.localMs) : ''} | ${r.ratio ? r.ratio.toFixed(2) : ''} | ` +
+      (r.stats ? `${r.stats.get} | ${r.stats.put} | ${r.stats.list} | ${r.stats.delete} | ${(r.stats.bytesDown / 1e6).toFixed(1)} | ${(r.stats.bytesUp / 1e6).toFixed(1)} | ${r.stats.bridgeCrossings}` : ' | | | | | | ') +
+      ` | ${r.note} |`),
+    '',
+  ];
+  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), lines.join('\n'));
+  console.log('wrote bench/RESULTS.md');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
