@@ -142,15 +142,28 @@ export class BlockFile implements CacheOwner {
       const start = i * B;
       const newLen = blockLength(i, newSize, B);
       const oldLen = blockLength(i, oldSize, B);
-      const content = new Uint8Array(newLen);
-      const covered = offset <= start && end >= start + newLen;
-      if (!covered && oldLen > 0) content.set((await this.block(i)).subarray(0, Math.min(oldLen, newLen)));
+      const content = await this.writableBlock(i, newLen, oldLen, offset <= start && end >= start + newLen);
       const s = Math.max(offset, start);
       const e = Math.min(end, start + newLen);
       if (e > s) content.set(data.subarray(s - offset, e - offset), s - start);
       this.setDirty(i, content);
     }
     this.size = newSize;
+  }
+
+  /**
+   * A block to write into. A block already written since the last upload is changed in
+   * place (with large blocks, copying it for every page written would cost more than the
+   * upload); its buffer has room for a whole block, so it can grow without a copy.
+   */
+  private async writableBlock(index: number, newLen: number, oldLen: number, covered: boolean): Promise<Uint8Array> {
+    const current = this.dirty.has(index) ? this.blocks.get(index) : undefined;
+    if (current && current.byteOffset === 0 && current.buffer.byteLength >= newLen) {
+      return current.length === newLen ? current : new Uint8Array(current.buffer, 0, newLen);
+    }
+    const content = new Uint8Array(new ArrayBuffer(this.ctx.blockSize), 0, newLen);
+    if (!covered && oldLen > 0) content.set((await this.block(index)).subarray(0, Math.min(oldLen, newLen)));
+    return content;
   }
 
   /** Shrinks the file; like the seed, never grows it. */
