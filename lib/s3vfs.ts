@@ -51,6 +51,7 @@ export class S3VFS {
   readonly name: string;
   readonly bucket: string;
   readonly blockSize: number;
+  private readonly cacheBytes: number;
   private readonly bridge: MainBridge;
   private readonly counters = new Counters();
   private readonly worker: Worker;
@@ -89,7 +90,7 @@ export class S3VFS {
         maxSockets: 64,
       },
       blockSize: this.blockSize,
-      cacheBytes: positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024),
+      cacheBytes: (this.cacheBytes = positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024)),
       concurrency: positiveInt('concurrency', options.concurrency, 32),
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
@@ -146,7 +147,7 @@ export class S3VFS {
   serialize(prefix: string): Readable {
     this.usable();
     checkPrefix(prefix);
-    return serializeFrom(this.rpc, this.bucket, prefix, this.blockSize);
+    return serializeFrom(this.rpc, this.bucket, prefix);
   }
 
   /** Writes a plain SQLite file, from any (async) iterable of byte chunks, under `prefix`. */
@@ -157,6 +158,15 @@ export class S3VFS {
       if (db.open && db.name === prefix) throw new S3VFSError(`cannot deserialize into '${prefix}' while it is open; close it first`, 'EBUSY');
     }
     await deserializeInto(this.rpc, prefix, source, this.blockSize);
+  }
+
+  /** Fetches the database's blocks into the cache in parallel (up to the cache's size),
+   *  so that the first queries need no round trip to S3. Returns the blocks fetched. */
+  async prefetch(prefix: string): Promise<number> {
+    this.usable();
+    checkPrefix(prefix);
+    const r = await this.rpc.call<{ blocks: number }>('prefetch', prefix, this.cacheBytes);
+    return r.blocks;
   }
 
   /** S3 requests, bytes and cache lookups since creation or the last resetStats(). */

@@ -7,6 +7,7 @@ import { mapLimit, type S3Objects } from './s3-objects';
 
 export interface StoreContext {
   s3: S3Objects;
+  /** Block size of new files; a file listed with two or more blocks uses its own. */
   blockSize: number;
   cache: BlockCache;
   concurrency: number;
@@ -15,6 +16,7 @@ export interface StoreContext {
 }
 
 let nextOwnerId = 1;
+const READ_AHEAD_BYTES = 32 << 20;
 
 export class BlockFile implements CacheOwner {
   /** Size including writes not yet uploaded. */
@@ -28,11 +30,24 @@ export class BlockFile implements CacheOwner {
   private readonly blocks = new Map<number, Uint8Array>();
   private readonly dirty = new Set<number>();
   private readonly ownerId = nextOwnerId++;
+  /** GETs under way, so that a block is never fetched twice at once. */
+  private readonly fetching = new Map<number, Promise<Uint8Array>>();
+  /** Bumped whenever cached content becomes invalid: a fetch started before lands nowhere. */
+  private generation = 0;
+  /** Read-ahead state: the last block entered, and how far ahead sequential access fetches. */
+  private lastBlock = -2;
+  private window = 0;
+
+  /** This file's block size. */
+  B: number;
 
   constructor(
     readonly name: string,
     private readonly ctx: StoreContext,
-  ) {}
+    blockSize = ctx.blockSize,
+  ) {
+    this.B = blockSize;
+  }
 
   get exists(): boolean {
     return this.size > 0;
@@ -40,11 +55,11 @@ export class BlockFile implements CacheOwner {
 
   /** Bytes written and not yet uploaded. */
   get dirtyBytes(): number {
-    return this.dirty.size * this.ctx.blockSize;
+    return this.dirty.size * this.B;
   }
 
   get isDirty(): boolean {
-    return this.dirty.size > 0 || this.stored !== blockCount(this.size, this.ctx.blockSize);
+    return this.dirty.size > 0 || this.stored !== blockCount(this.size, this.B);
   }
 
   private orphansFrom(count: number): number[] {
@@ -57,8 +72,11 @@ export class BlockFile implements CacheOwner {
     const blocks = listed
       .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
       .filter((b) => b.index >= 0);
-    const listing = readListing(this.name, blocks, this.ctx.blockSize);
     this.dropCache();
+    // The block size is not stored anywhere; a full block 0 followed by block 1 tells it.
+    const b0 = blocks.find((b) => b.index === 0);
+    if (b0 && blocks.some((b) => b.index === 1)) this.B = b0.size;
+    const listing = readListing(this.name, blocks, this.B);
     this.size = listing.size;
     this.stored = listing.count;
     this.orphans = listing.orphans;
@@ -73,6 +91,8 @@ export class BlockFile implements CacheOwner {
     for (const i of this.blocks.keys()) this.ctx.cache.remove(this.ownerId, i);
     this.blocks.clear();
     this.dirty.clear();
+    this.fetching.clear();
+    this.generation++;
   }
 
   private cacheClean(index: number, bytes: Uint8Array): void {
@@ -88,6 +108,7 @@ export class BlockFile implements CacheOwner {
 
   /** Current content of a block that lies within the file. */
   private async block(index: number): Promise<Uint8Array> {
+    this.readAhead(index);
     const cached = this.blocks.get(index);
     if (cached) {
       this.ctx.cache.counters.add('cacheHits');
@@ -95,32 +116,75 @@ export class BlockFile implements CacheOwner {
       return cached;
     }
     this.ctx.cache.counters.add('cacheMisses');
-    const want = blockLength(index, this.size, this.ctx.blockSize);
-    if (index >= this.stored) return new Uint8Array(want);
-    const got = await this.ctx.s3.get(blockKey(this.name, index));
-    if (!got) {
-      throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+    if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
+    return this.fetching.get(index) ?? this.fetch(index);
+  }
+
+  /**
+   * Sequential access (a scan, a rollback) fetches the blocks ahead in parallel, in a
+   * window that doubles with each block entered in order, so that a scan pays about one
+   * round trip per window instead of one per block. Any jump closes the window.
+   */
+  private readAhead(index: number): void {
+    if (index === this.lastBlock) return;
+    const sequential = index === this.lastBlock + 1;
+    this.lastBlock = index;
+    if (!sequential) {
+      this.window = 0;
+      return;
     }
-    if (got.body.length !== want) {
-      throw new Error(
-        `block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`,
-      );
+    const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(READ_AHEAD_BYTES / this.B)));
+    this.window = Math.min(Math.max(1, this.window * 2), maxWindow);
+    for (let j = index + 1; j <= index + this.window && j < this.stored; j++) {
+      if (!this.blocks.has(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
     }
-    if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
-      // Another client changed the file since we listed it (SQLite reads the header
-      // before it takes a lock). Keep the old ETag so the next revalidate() reloads.
+  }
+
+  /** GETs a block into the cache (unless the cache was invalidated meanwhile). */
+  private fetch(index: number): Promise<Uint8Array> {
+    const generation = this.generation;
+    const want = blockLength(index, this.size, this.B);
+    const p = (async () => {
+      const got = await this.ctx.s3.get(blockKey(this.name, index));
+      if (!got) {
+        throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+      }
+      if (got.body.length !== want) {
+        throw new Error(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`);
+      }
+      if (generation !== this.generation || this.blocks.has(index)) return got.body;
+      if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
+        // Another client changed the file since we listed it (SQLite reads the header
+        // before it takes a lock). Keep the old ETag so the next revalidate() reloads.
+        return got.body;
+      }
+      if (index === 0) this.etag0 = got.etag;
+      this.cacheClean(index, got.body);
       return got.body;
+    })();
+    this.fetching.set(index, p);
+    const done = () => {
+      if (this.fetching.get(index) === p) this.fetching.delete(index);
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /** Fetches every block not cached yet, in parallel, up to `maxBytes`. */
+  async prefetch(maxBytes: number): Promise<number> {
+    const wanted: number[] = [];
+    for (let i = 0; i < this.stored && (wanted.length + 1) * this.B <= maxBytes; i++) {
+      if (!this.blocks.has(i) && !this.fetching.has(i)) wanted.push(i);
     }
-    if (index === 0) this.etag0 = got.etag;
-    this.cacheClean(index, got.body);
-    return got.body;
+    await mapLimit(wanted, this.ctx.concurrency, (i) => this.fetch(i));
+    return wanted.length;
   }
 
   async read(offset: number, amount: number): Promise<Uint8Array> {
     const end = Math.min(offset + amount, this.size);
     if (end <= offset) return new Uint8Array(0);
     const out = new Uint8Array(end - offset);
-    const B = this.ctx.blockSize;
+    const B = this.B;
     for (let i = Math.floor(offset / B); i * B < end; i++) {
       const content = await this.block(i);
       const s = Math.max(offset, i * B);
@@ -131,7 +195,7 @@ export class BlockFile implements CacheOwner {
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
-    const B = this.ctx.blockSize;
+    const B = this.B;
     const end = offset + data.length;
     const oldSize = this.size;
     const newSize = Math.max(oldSize, end);
@@ -161,7 +225,7 @@ export class BlockFile implements CacheOwner {
     if (current && current.byteOffset === 0 && current.buffer.byteLength >= newLen) {
       return current.length === newLen ? current : new Uint8Array(current.buffer, 0, newLen);
     }
-    const content = new Uint8Array(new ArrayBuffer(this.ctx.blockSize), 0, newLen);
+    const content = new Uint8Array(new ArrayBuffer(this.B), 0, newLen);
     if (!covered && oldLen > 0) content.set((await this.block(index)).subarray(0, Math.min(oldLen, newLen)));
     return content;
   }
@@ -169,7 +233,7 @@ export class BlockFile implements CacheOwner {
   /** Shrinks the file; like the seed, never grows it. */
   async truncate(newSize: number): Promise<void> {
     if (newSize >= this.size) return;
-    const B = this.ctx.blockSize;
+    const B = this.B;
     const count = blockCount(newSize, B);
     const tail = newSize - (count - 1) * B;
     if (count > 0 && tail < B) {
@@ -194,7 +258,7 @@ export class BlockFile implements CacheOwner {
    * land in any order; until all have, the run from block 0 ends at the first gap.
    */
   async flush(): Promise<void> {
-    const count = blockCount(this.size, this.ctx.blockSize);
+    const count = blockCount(this.size, this.B);
     const stale: number[] = this.orphansFrom(count);
     for (let i = count; i < this.stored; i++) stale.push(i);
     if (stale.length) {
@@ -241,7 +305,7 @@ export class BlockFile implements CacheOwner {
     if (got === 'unchanged') return false;
     if (got === null && this.stored === 0) return false;
     await this.load();
-    if (got && got.etag === this.etag0 && got.body.length === blockLength(0, this.size, this.ctx.blockSize)) {
+    if (got && got.etag === this.etag0 && got.body.length === blockLength(0, this.size, this.B)) {
       this.cacheClean(0, got.body);
     }
     return true;

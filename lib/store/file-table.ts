@@ -24,11 +24,21 @@ export class FileTable {
   async file(name: string): Promise<BlockFile> {
     let f = this.byName.get(name);
     if (!f) {
-      f = new BlockFile(name, this.ctx);
+      f = new BlockFile(name, this.ctx, this.familyBlockSize(name));
       await f.load();
       this.byName.set(name, f);
     }
     return f;
+  }
+
+  /** A journal (or WAL, super-journal) is cut like its database, whatever the default:
+   *  another reader of the database must be able to roll it back. */
+  private familyBlockSize(name: string): number {
+    let best: BlockFile | undefined;
+    for (const [n, f] of this.byName) {
+      if (name.startsWith(`${n}-`) && (!best || n.length > best.name.length)) best = f;
+    }
+    return best?.B ?? this.ctx.blockSize;
   }
 
   handle(id: number): BlockFile {
@@ -42,9 +52,13 @@ export class FileTable {
   }
 
   async open(name: string, flags: number): Promise<{ id: number; size: number }> {
-    // A database nobody here has open is listed afresh, with its journal: a hot
-    // journal left by a writer that died elsewhere must be found by the next open.
-    if (flags & SQLITE_OPEN_MAIN_DB && !this.isOpen(name)) this.forgetFamily(name);
+    // A database nobody here has open is checked afresh and its journal listed again:
+    // a hot journal left by a writer that died elsewhere must be found by the next open.
+    // Its cached blocks stay if block 0 is unchanged (one conditional GET).
+    if (flags & SQLITE_OPEN_MAIN_DB && !this.isOpen(name)) {
+      this.forgetFamily(name);
+      await this.byName.get(name)?.revalidate();
+    }
     const f = await this.file(name);
     if (!f.exists && !(flags & SQLITE_OPEN_CREATE)) {
       throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
@@ -120,9 +134,9 @@ export class FileTable {
     }
   }
 
-  /** Forgets the closed files of a database (itself, its journal, ...). */
+  /** Forgets the closed files that belong to a database (its journal, ...). */
   private forgetFamily(name: string): void {
-    for (const n of [...this.byName.keys()]) if (n === name || n.startsWith(`${name}-`)) this.forget(n);
+    for (const n of [...this.byName.keys()]) if (n.startsWith(`${name}-`)) this.forget(n);
   }
 
   /** Forgets a closed file, so that the next use lists it again. */

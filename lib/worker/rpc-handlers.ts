@@ -5,7 +5,7 @@ import type { FileTable } from '../store/file-table';
 import { mapLimit, type S3Objects } from '../store/s3-objects';
 
 export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Promise<void>, testHooks: boolean) {
-  const { blockSize, concurrency } = files.ctx;
+  const { blockSize: defaultBlockSize, concurrency } = files.ctx;
   const notOpen = (name: string, what: string) => {
     if (files.isOpen(name)) throw new S3VFSError(`cannot ${what} '${name}' while it is open; close the database first`, 'EBUSY');
   };
@@ -19,14 +19,20 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       await files.flushAll();
       files.forget(name);
       const f = await files.file(name);
-      return { size: f.size, blockSize };
+      return { size: f.size, blockSize: f.B };
     },
     /** Blocks [from, from + count) of a file, fetched in parallel, concatenated. */
-    async readBlocks(name: string, from: number, count: number, size: number) {
+    /** Warms the cache with a file's blocks, up to the cache's size. */
+    async prefetch(name: string, maxBytes: number) {
+      const f = await files.file(name);
+      return { blocks: await f.prefetch(maxBytes), blockSize: f.B, size: f.size };
+    },
+    async readBlocks(name: string, from: number, count: number, size: number, blockSize: number) {
       const indexes = Array.from({ length: count }, (_, i) => from + i);
       const parts = await mapLimit(indexes, concurrency, async (i) => {
         const got = await s3.get(blockKey(name, i));
         const want = Math.min(blockSize, size - i * blockSize);
+
         if (!got || got.body.length !== want) {
           throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
         }
@@ -52,7 +58,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     /** Block 0 goes last: until then the prefix holds no database a reader would open. */
     async deserializeEnd(name: string, size: number, block0: Uint8Array) {
       notOpen(name, 'deserialize into');
-      const count = blockCount(size, blockSize);
+      const count = blockCount(size, defaultBlockSize);
       const listed = await s3.list(blockPrefix(name));
       const stale = listed.filter((o) => blockIndexOf(name, o.key) >= count).map((o) => o.key);
       if (stale.length) await s3.deleteKeys(stale);
