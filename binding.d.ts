@@ -4,11 +4,11 @@
 export interface BridgeLayout {
   STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
   LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
-  WORKER_DEAD: number; RESULT: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
+  WORKER_DEAD: number; RESULT: number; RESULT2: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
   HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number; DEATH_NOTE_LEN: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
-  OP_BEGIN_READ: number; OP_END_WRITE: number;
+  OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number;
 }
 
 export interface Binding {
@@ -18,8 +18,9 @@ export interface Binding {
   /** True once better-sqlite3's SQLite has run the entry point in this process. */
   extensionLoaded(): boolean;
   /** Registers a VFS whose file I/O calls waitForReply() after filling the shared buffer;
-   *  waitForReply returns 0 when a valid reply is in the buffer, 1 when the bridge failed. */
-  createVfs(name: string, view: Int32Array, waitForReply: () => number): void;
+   *  waitForReply returns 0 when a valid reply is in the buffer, 1 when the bridge failed.
+   *  cacheBytes bounds the blocks the VFS caches on this thread. */
+  createVfs(name: string, view: Int32Array, waitForReply: () => number, cacheBytes: number): void;
   /** Unregisters and frees the VFS; false (and nothing done) while files are open. */
   destroyVfs(name: string): boolean;
   /** Makes the VFS SQLite's default VFS until disarmDefault(). */

@@ -36,7 +36,7 @@ export interface S3VFSOptions {
   requestTimeoutMs?: number;
 }
 
-const DATA_BYTES = 1 << 20;
+const DATA_BYTES = 4 << 20;
 let unnamed = 0;
 const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for lookup by name
 
@@ -74,7 +74,8 @@ export class S3VFS {
 
     const b = binding();
     const L = b.layout;
-    this.bridge = new MainBridge(L, DATA_BYTES, {
+    // The shared buffer carries whole blocks to the main thread's cache.
+    this.bridge = new MainBridge(L, Math.max(DATA_BYTES, this.blockSize), {
       timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
       deadAfterMs: 10_000,
     });
@@ -94,7 +95,7 @@ export class S3VFS {
       concurrency: positiveInt('concurrency', options.concurrency, 32),
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
-    b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply);
+    b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes);
     try {
       this.worker = new Worker(path.join(__dirname, 'worker', 'worker-main.js'), { workerData: config });
     } catch (err) {

@@ -63,13 +63,15 @@ void OnEnvTeardown(void* arg) {
   registry.erase(vfs->Name());
 }
 
-// createVfs(name, int32View, waitForReply)
+// createVfs(name, int32View, waitForReply, cacheBytes)
 napi_value CreateVfs(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   std::string name;
-  if (argc < 3 || !GetString(env, argv[0], &name)) return Throw(env, "createVfs(name, view, fn)");
+  double cacheBytes = 0;
+  if (argc < 4 || !GetString(env, argv[0], &name) || napi_get_value_double(env, argv[3], &cacheBytes) != napi_ok)
+    return Throw(env, "createVfs(name, view, fn, cacheBytes)");
   if (!ExtensionLoaded()) return Throw(env, "the s3vfs SQLite extension is not loaded");
   bool isTyped = false;
   napi_is_typedarray(env, argv[1], &isTyped);
@@ -83,7 +85,7 @@ napi_value CreateVfs(napi_env env, napi_callback_info info) {
   for (auto& kv : registry)
     if (fallback == kv.second->Base()) fallback = kv.second->Fallback();
   auto bridge = std::make_unique<Bridge>(env, argv[1], argv[2]);
-  Vfs* vfs = new Vfs(name, fallback, std::move(bridge));
+  Vfs* vfs = new Vfs(name, fallback, std::move(bridge), static_cast<size_t>(cacheBytes));
   int rc = sqlite3_vfs_register(vfs->Base(), 0);
   if (rc != SQLITE_OK) {
     delete vfs;
@@ -171,6 +173,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "HEARTBEAT", HEARTBEAT);
   SetInt(env, o, "WORKER_DEAD", WORKER_DEAD);
   SetInt(env, o, "RESULT", RESULT);
+  SetInt(env, o, "RESULT2", RESULT2);
   SetInt(env, o, "INT32_SLOTS", INT32_SLOTS);
   SetInt(env, o, "F64_OFFSET", F64_OFFSET);
   SetInt(env, o, "F64_RESULT", F64_RESULT);
@@ -192,6 +195,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "OP_DELETE", OP_DELETE);
   SetInt(env, o, "OP_BEGIN_READ", OP_BEGIN_READ);
   SetInt(env, o, "OP_END_WRITE", OP_END_WRITE);
+  SetInt(env, o, "OP_READ_BLOCKS", OP_READ_BLOCKS);
   return o;
 }
 

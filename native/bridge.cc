@@ -37,6 +37,7 @@ int Bridge::Call(const Request& req, int failure) {
   slots_[layout::REPLY_LEN] = 0;
   slots_[layout::ERROR_LEN] = 0;
   slots_[layout::RESULT] = 0;
+  slots_[layout::RESULT2] = 0;
   f64_[layout::F64_OFFSET] = req.offset;
   if (req.len) std::memcpy(data_, req.payload, req.len);
   slots_[layout::SEQ] = ++seq_;

@@ -30,6 +30,7 @@ class Bridge {
   int Call(const Request& req, int failure);
 
   int32_t Result() const { return slots_[layout::RESULT]; }
+  int32_t Result2() const { return slots_[layout::RESULT2]; }
   double F64Result() const { return f64_[layout::F64_RESULT]; }
   int32_t ReplyLen() const { return slots_[layout::REPLY_LEN]; }
   const uint8_t* Data() const { return data_; }

@@ -22,6 +22,7 @@ constexpr int HEARTBEAT = 10;    // bumped by a timer in the worker while it is 
 constexpr int WORKER_DEAD = 11;  // set by the worker as it dies
 constexpr int RESULT = 12;       // reply: op-specific integer (file id, access answer)
 constexpr int DEATH_NOTE_LEN = 13; // bytes of the worker's last words in the death-note area
+constexpr int RESULT2 = 14;      // reply: a second integer (block size at open)
 constexpr int INT32_SLOTS = 16;
 
 // Float64Array slot indices (byte offset = index * 8), after the int32 slots.
@@ -37,7 +38,8 @@ constexpr int STATE_REQUEST = 1;
 constexpr int STATE_REPLY = 2;
 
 enum Op : int32_t {
-  OP_OPEN = 1,       // data: file name; ARG: SQLite open flags -> RESULT: file id, F64_RESULT: size
+  OP_OPEN = 1,       // data: file name; ARG: open flags -> RESULT: file id, RESULT2: block size,
+                     // F64_RESULT: size
   OP_CLOSE = 2,
   OP_READ = 3,       // F64_OFFSET, LEN: amount -> data, REPLY_LEN (short read when < LEN)
   OP_WRITE = 4,      // F64_OFFSET, data
@@ -46,8 +48,10 @@ enum Op : int32_t {
   OP_FILE_SIZE = 7,  // -> F64_RESULT
   OP_ACCESS = 8,     // data: file name; ARG: access flags -> RESULT: 0/1
   OP_DELETE = 9,     // data: file name
-  OP_BEGIN_READ = 10,  // a connection took a SHARED lock from NONE: revalidate caches
+  OP_BEGIN_READ = 10,  // a SHARED lock from NONE: revalidate -> RESULT: 1 if changed, F64_RESULT: size
   OP_END_WRITE = 11,   // a connection left RESERVED or higher: make its writes durable
+  OP_READ_BLOCKS = 12, // F64_OFFSET: first block, ARG: blocks needed -> data: RESULT whole
+                       // blocks from there (more if the worker has them), F64_RESULT: size
 };
 
 }  // namespace layout

@@ -17,6 +17,7 @@ struct S3File {
   int lockLevel;
   bool isMainDb;
   std::string name;
+  CachedFile* cached;  // shared with every other handle on this name
 };
 
 S3File* AsS3(sqlite3_file* f) { return reinterpret_cast<S3File*>(f); }
@@ -40,10 +41,58 @@ int xClose(sqlite3_file* pf) {
   return rc;
 }
 
+// The bytes past the end of the file, which a short read must zero.
+int ShortRead(CachedFile* cf, uint8_t* out, int amount, sqlite3_int64 offset) {
+  int64_t have = std::max<int64_t>(0, std::min<int64_t>(amount, cf->size - offset));
+  if (have == amount) return SQLITE_OK;
+  std::memset(out + have, 0, amount - have);
+  return SQLITE_IOERR_SHORT_READ;
+}
+
+constexpr int kNotCacheable = -1;
+
+// Fetches whole blocks into the cache: one crossing, usually more than asked for.
+int FetchBlocks(S3File* f, int64_t first, int64_t needed) {
+  CachedFile* cf = f->cached;
+  Bridge& bridge = f->vfs->Bridge_();
+  if (cf->blockSize <= 0 || static_cast<size_t>(cf->blockSize) > bridge.Capacity()) return kNotCacheable;
+  int64_t fit = static_cast<int64_t>(bridge.Capacity()) / cf->blockSize;
+  Bridge::Request req{layout::OP_READ_BLOCKS};
+  req.offset = static_cast<double>(first);
+  req.arg = static_cast<int>(std::min(needed, fit));
+  int rc = Call(f, req, SQLITE_IOERR_READ);
+  if (rc != SQLITE_OK) return rc;
+  cf->size = static_cast<int64_t>(bridge.F64Result());
+  const uint8_t* at = bridge.Data();
+  const uint8_t* end = at + bridge.ReplyLen();
+  for (int64_t i = first; i < first + bridge.Result(); i++) {
+    size_t len = static_cast<size_t>(cf->BlockLength(i));
+    if (at + len > end) break;
+    f->vfs->Cache().Insert(cf, i, at, len);
+    at += len;
+  }
+  return SQLITE_OK;
+}
+
 int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
   S3File* f = AsS3(pf);
-  Bridge& bridge = f->vfs->Bridge_();
+  CachedFile* cf = f->cached;
   uint8_t* out = static_cast<uint8_t*>(buf);
+  BlockCache& cache = f->vfs->Cache();
+  if (cf->Read(cache, offset, amount, out)) {
+    cache.hits++;
+    return ShortRead(cf, out, amount, offset);
+  }
+  cache.misses++;
+  if (cf->size >= 0 && cf->blockSize > 0) {
+    int64_t first = offset / cf->blockSize;
+    int64_t last = (std::min<int64_t>(offset + amount, cf->size) - 1) / cf->blockSize;
+    int rc = FetchBlocks(f, first, last - first + 1);
+    if (rc == SQLITE_OK && cf->Read(cache, offset, amount, out)) return ShortRead(cf, out, amount, offset);
+    if (rc != SQLITE_OK && rc != kNotCacheable) return rc;
+  }
+  // Blocks too large for the shared buffer: read the bytes themselves, uncached.
+  Bridge& bridge = f->vfs->Bridge_();
   int done = 0;
   while (done < amount) {
     int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
@@ -77,15 +126,19 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
     req.len = chunk;
     int rc = Call(f, req, SQLITE_IOERR_WRITE);
     if (rc != SQLITE_OK) return rc;
+    f->cached->Write(f->vfs->Cache(), offset + done, in + done, chunk);
     done += chunk;
   }
   return SQLITE_OK;
 }
 
 int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
+  S3File* f = AsS3(pf);
   Bridge::Request req{layout::OP_TRUNCATE};
   req.offset = static_cast<double>(size);
-  return Call(AsS3(pf), req, SQLITE_IOERR_TRUNCATE);
+  int rc = Call(f, req, SQLITE_IOERR_TRUNCATE);
+  if (rc == SQLITE_OK) f->cached->Truncate(f->vfs->Cache(), size);
+  return rc;
 }
 
 int xSync(sqlite3_file* pf, int flags) {
@@ -94,8 +147,13 @@ int xSync(sqlite3_file* pf, int flags) {
 
 int xFileSize(sqlite3_file* pf, sqlite3_int64* size) {
   S3File* f = AsS3(pf);
+  if (f->cached->size >= 0) {
+    *size = f->cached->size;
+    return SQLITE_OK;
+  }
   int rc = Call(f, {layout::OP_FILE_SIZE}, SQLITE_IOERR_FSTAT);
   *size = rc == SQLITE_OK ? static_cast<sqlite3_int64>(f->vfs->Bridge_().F64Result()) : 0;
+  if (rc == SQLITE_OK) f->cached->size = *size;
   return rc;
 }
 
@@ -112,6 +170,15 @@ int xLock(sqlite3_file* pf, int level) {
       f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
       return vrc;
     }
+    Bridge& bridge = f->vfs->Bridge_();
+    if (bridge.Result()) {
+      // Another client committed: what this thread cached of the file is stale.
+      int64_t blockSize = f->cached->blockSize;
+      f->cached->Drop(f->vfs->Cache());
+      f->cached->blockSize = blockSize;
+      f->vfs->Cache().DropFamily(f->name);
+    }
+    f->cached->size = static_cast<int64_t>(bridge.F64Result());
   }
   return rc;
 }
@@ -175,6 +242,14 @@ int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, 
   f->lockLevel = SQLITE_LOCK_NONE;
   f->isMainDb = (flags & SQLITE_OPEN_MAIN_DB) != 0;
   f->name = zName;
+  f->cached = vfs->Cache().File(f->name);
+  if (f->isMainDb && !vfs->IsOpenMain(f->name)) {
+    // The worker checked the database afresh for this open; so does this cache.
+    f->cached->Drop(vfs->Cache());
+    vfs->Cache().DropFamily(f->name);
+  }
+  f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
+  f->cached->blockSize = vfs->Bridge_().Result2();
   if (f->isMainDb) {
     vfs->AddOpen(f->name);
   } else {
@@ -192,13 +267,24 @@ int vDelete(sqlite3_vfs* pv, const char* zName, int syncDir) {
   Bridge::Request req{layout::OP_DELETE};
   req.payload = zName;
   req.len = std::strlen(zName);
-  return vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
+  int rc = vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
+  CachedFile* cf = vfs->Cache().File(zName);
+  cf->Drop(vfs->Cache());
+  if (rc == SQLITE_OK) cf->size = 0;
+  return rc;
 }
 
 int vAccess(sqlite3_vfs* pv, const char* zName, int flags, int* out) {
   Vfs* vfs = Vfs::From(pv);
   if (!vfs->OnOwnerThread() || !vfs->InStore(zName)) {
     return vfs->Fallback()->xAccess(vfs->Fallback(), zName, flags, out);
+  }
+  CachedFile* cf = vfs->Cache().File(zName);
+  if (flags == SQLITE_ACCESS_EXISTS && cf->size >= 0) {
+    // Known since it was opened or deleted here, and dropped if another client changed
+    // its database: the hot-journal check of each transaction needs no crossing.
+    *out = cf->size > 0 ? 1 : 0;
+    return SQLITE_OK;
   }
   Bridge::Request req{layout::OP_ACCESS};
   req.arg = flags;
@@ -234,8 +320,12 @@ int vCurrentTimeInt64(sqlite3_vfs* v, sqlite3_int64* t) { return FB(v)->xCurrent
 
 }  // namespace
 
-Vfs::Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge)
-    : name_(name), fallback_(fallback), bridge_(std::move(bridge)), owner_(std::this_thread::get_id()) {
+Vfs::Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge, size_t cacheBytes)
+    : name_(name),
+      fallback_(fallback),
+      bridge_(std::move(bridge)),
+      cache_(cacheBytes),
+      owner_(std::this_thread::get_id()) {
   std::memset(&base_, 0, sizeof(base_));
   base_.iVersion = 2;
   base_.szOsFile = static_cast<int>(std::max<size_t>(sizeof(S3File), fallback->szOsFile));

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "block_cache.h"
 #include "bridge.h"
 #include "lock_table.h"
 #include "sqlite_api.h"
@@ -16,7 +17,7 @@ namespace s3vfs {
 
 class Vfs {
  public:
-  Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge);
+  Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge, size_t cacheBytes);
   ~Vfs();
 
   sqlite3_vfs* Base() { return &base_; }
@@ -33,6 +34,8 @@ class Vfs {
 
   Bridge& Bridge_() { return *bridge_; }
   LockTable& Locks() { return locks_; }
+  BlockCache& Cache() { return cache_; }
+  bool IsOpenMain(const std::string& name) const { return mains_.count(name) > 0; }
   sqlite3_vfs* Fallback() const { return fallback_; }
 
   void AddOpen(const std::string& name) { mains_[name]++; openFiles_++; }
@@ -48,6 +51,7 @@ class Vfs {
   sqlite3_vfs* fallback_;
   std::unique_ptr<Bridge> bridge_;
   LockTable locks_;
+  BlockCache cache_;
   std::map<std::string, int> mains_;   // open main databases, by name
   std::thread::id owner_;
   napi_env env_ = nullptr;

@@ -170,6 +170,31 @@ export class BlockFile implements CacheOwner {
     return p;
   }
 
+  /**
+   * Whole blocks from `first`: the `count` asked for, then those after them that are
+   * already here (read ahead), up to `maxBytes`, so that the main thread crosses the
+   * bridge once per run of blocks rather than once per block.
+   */
+  async readBlocks(first: number, count: number, maxBytes: number): Promise<{ data: Uint8Array; count: number }> {
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    const total = blockCount(this.size, this.B);
+    for (let i = first; i < total; i++) {
+      const len = blockLength(i, this.size, this.B);
+      if (bytes + len > maxBytes) break;
+      if (i >= first + count && !this.blocks.has(i)) break;
+      parts.push(await this.block(i));
+      bytes += len;
+    }
+    const data = new Uint8Array(bytes);
+    let at = 0;
+    for (const p of parts) {
+      data.set(p, at);
+      at += p.length;
+    }
+    return { data, count: parts.length };
+  }
+
   /** Fetches every block not cached yet, in parallel, up to `maxBytes`. */
   async prefetch(maxBytes: number): Promise<number> {
     const wanted: number[] = [];

@@ -51,7 +51,7 @@ export class FileTable {
     return (this.byName.get(name)?.openCount ?? 0) > 0;
   }
 
-  async open(name: string, flags: number): Promise<{ id: number; size: number }> {
+  async open(name: string, flags: number): Promise<{ id: number; size: number; blockSize: number }> {
     // A database nobody here has open is checked afresh and its journal listed again:
     // a hot journal left by a writer that died elsewhere must be found by the next open.
     // Its cached blocks stay if block 0 is unchanged (one conditional GET).
@@ -66,7 +66,7 @@ export class FileTable {
     f.openCount++;
     const id = this.nextHandle++;
     this.handles.set(id, { file: f, flags });
-    return { id, size: f.size };
+    return { id, size: f.size, blockSize: f.B };
   }
 
   async close(id: number): Promise<void> {
@@ -125,13 +125,14 @@ export class FileTable {
   }
 
   /** Start of a read transaction on a database: drop what another client made stale. */
-  async beginRead(id: number): Promise<void> {
+  async beginRead(id: number): Promise<boolean> {
     const f = this.handle(id);
-    if (!(await f.revalidate())) return;
+    if (!(await f.revalidate())) return false;
     // Its journal may have come or gone with the change.
     for (const [name, other] of this.byName) {
       if (name.startsWith(`${f.name}-`) && other.openCount === 0) this.byName.delete(name);
     }
+    return true;
   }
 
   /** Forgets the closed files that belong to a database (its journal, ...). */

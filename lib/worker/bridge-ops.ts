@@ -6,12 +6,12 @@ import type { Reply, Request } from './bridge-server';
 
 const decoder = new TextDecoder();
 
-export function bridgeOps(L: BridgeLayout, files: FileTable) {
+export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
   const serve = async (req: Request): Promise<Reply> => {
     switch (req.op) {
       case L.OP_OPEN: {
-        const { id, size } = await files.open(decoder.decode(req.payload), req.arg);
-        return { result: id, f64: size };
+        const { id, size, blockSize } = await files.open(decoder.decode(req.payload), req.arg);
+        return { result: id, result2: blockSize, f64: size };
       }
       case L.OP_CLOSE:
         await files.close(req.fileId);
@@ -42,9 +42,15 @@ export function bridgeOps(L: BridgeLayout, files: FileTable) {
       case L.OP_DELETE:
         await files.delete(decoder.decode(req.payload));
         return {};
-      case L.OP_BEGIN_READ:
-        await files.beginRead(req.fileId);
-        return {};
+      case L.OP_BEGIN_READ: {
+        const changed = await files.beginRead(req.fileId);
+        return { result: changed ? 1 : 0, f64: files.handle(req.fileId).size };
+      }
+      case L.OP_READ_BLOCKS: {
+        const f = files.handle(req.fileId);
+        const { data, count } = await f.readBlocks(req.offset, req.arg, capacity());
+        return { data, result: count, f64: f.size };
+      }
       default:
         throw new Error(`unknown bridge op ${req.op}`);
     }
@@ -54,7 +60,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable) {
     switch (op) {
       case L.OP_OPEN: return C.SQLITE_CANTOPEN;
       case L.OP_CLOSE: return C.SQLITE_IOERR_CLOSE;
-      case L.OP_READ: return C.SQLITE_IOERR_READ;
+      case L.OP_READ:
+      case L.OP_READ_BLOCKS: return C.SQLITE_IOERR_READ;
       case L.OP_WRITE: return C.SQLITE_IOERR_WRITE;
       case L.OP_TRUNCATE: return C.SQLITE_IOERR_TRUNCATE;
       case L.OP_SYNC: return C.SQLITE_IOERR_FSYNC;

@@ -14,6 +14,7 @@ export interface Request {
 export interface Reply {
   status?: number;
   result?: number;
+  result2?: number;
   f64?: number;
   data?: Uint8Array;
 }
@@ -28,6 +29,11 @@ export class BridgeServer {
   private readonly deathNote: Uint8Array;
   private stopped = false;
   private readonly encoder = new TextEncoder();
+
+  /** Bytes a reply can carry. */
+  get capacity(): number {
+    return this.data.length;
+  }
 
   constructor(
     sab: SharedArrayBuffer,
@@ -87,6 +93,7 @@ export class BridgeServer {
     i32[L.ERROR_LEN] = errorLen;
     i32[L.STATUS] = reply.status ?? 0;
     i32[L.RESULT] = reply.result ?? 0;
+    i32[L.RESULT2] = reply.result2 ?? 0;
     f64[L.F64_RESULT] = reply.f64 ?? 0;
     i32[L.REPLY_SEQ] = seq;
     Atomics.store(i32, L.STATE, L.STATE_REPLY);

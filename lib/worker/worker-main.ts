@@ -18,8 +18,8 @@ const files = new FileTable(
   { s3, blockSize: config.blockSize, cache: new BlockCache(config.cacheBytes, counters), concurrency: config.concurrency, maxDirtyBytes: Math.max(config.cacheBytes / 2, 4 * config.blockSize) },
   config.connection.bucket,
 );
-const ops = bridgeOps(L, files);
-const server = new BridgeServer(config.sab, L, ops.serve, ops.failureStatus);
+const ops = bridgeOps(L, files, () => server.capacity);
+const server: BridgeServer = new BridgeServer(config.sab, L, ops.serve, ops.failureStatus);
 const i32 = new Int32Array(config.sab);
 
 // Atomics.waitAsync does not keep a worker alive; this timer does, and its ticks

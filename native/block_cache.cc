@@ -1,0 +1,125 @@
+#include "block_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace s3vfs {
+
+int64_t CachedFile::BlockLength(int64_t index) const {
+  return std::max<int64_t>(0, std::min(blockSize, size - index * blockSize));
+}
+
+bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
+  if (size < 0 || blockSize <= 0) return false;
+  int64_t end = std::min<int64_t>(offset + amount, size);
+  for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
+    if (!blocks.count(i)) return false;
+  }
+  for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
+    const std::vector<uint8_t>& b = blocks.at(i);
+    int64_t s = std::max(offset, i * blockSize);
+    int64_t e = std::min<int64_t>(end, i * blockSize + static_cast<int64_t>(b.size()));
+    if (e > s) std::memcpy(out + (s - offset), b.data() + (s - i * blockSize), e - s);
+    cache.Touch(const_cast<CachedFile*>(this), i);
+  }
+  return true;
+}
+
+void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
+  if (size < 0 || blockSize <= 0) return;
+  int64_t end = offset + amount;
+  int64_t oldSize = size;
+  int64_t newSize = std::max(oldSize, end);
+  size = newSize;
+  // Same rule as the worker: a write past the end zero-fills the gap.
+  for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
+    auto it = blocks.find(i);
+    if (it == blocks.end()) continue;
+    std::vector<uint8_t>& b = it->second;
+    size_t newLen = static_cast<size_t>(BlockLength(i));
+    if (b.size() < newLen) {
+      cache.Resized(static_cast<int64_t>(newLen - b.size()));
+      b.resize(newLen, 0);
+    }
+    int64_t start = i * blockSize;
+    int64_t s = std::max(offset, start);
+    int64_t e = std::min<int64_t>(end, start + static_cast<int64_t>(newLen));
+    if (e > s) std::memcpy(b.data() + (s - start), data + (s - offset), e - s);
+  }
+}
+
+void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
+  if (size < 0 || newSize >= size) return;
+  size = newSize;
+  int64_t count = blockSize > 0 ? (newSize + blockSize - 1) / blockSize : 0;
+  std::vector<int64_t> gone;
+  for (auto& kv : blocks) if (kv.first >= count) gone.push_back(kv.first);
+  for (int64_t i : gone) cache.Forget(this, i);
+  if (count > 0) {
+    auto it = blocks.find(count - 1);
+    size_t len = static_cast<size_t>(BlockLength(count - 1));
+    if (it != blocks.end() && it->second.size() > len) {
+      cache.Resized(static_cast<int64_t>(len) - static_cast<int64_t>(it->second.size()));
+      it->second.resize(len);
+    }
+  }
+}
+
+void CachedFile::Drop(BlockCache& cache) {
+  std::vector<int64_t> all;
+  for (auto& kv : blocks) all.push_back(kv.first);
+  for (int64_t i : all) cache.Forget(this, i);
+  size = -1;
+}
+
+CachedFile* BlockCache::File(const std::string& name) {
+  auto& slot = files_[name];
+  if (!slot) {
+    slot = std::make_unique<CachedFile>();
+    slot->name = name;
+  }
+  return slot.get();
+}
+
+void BlockCache::DropFamily(const std::string& mainName) {
+  for (auto& kv : files_) {
+    const std::string& n = kv.first;
+    if (n.size() > mainName.size() + 1 && n.compare(0, mainName.size(), mainName) == 0 && n[mainName.size()] == '-')
+      kv.second->Drop(*this);
+  }
+}
+
+void BlockCache::Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len) {
+  Forget(f, index);
+  f->blocks[index].assign(bytes, bytes + len);
+  lru_.emplace_back(f, index);
+  f->lruPos[index] = std::prev(lru_.end());
+  bytes_ += static_cast<int64_t>(len);
+  Evict();
+}
+
+void BlockCache::Touch(CachedFile* f, int64_t index) {
+  auto it = f->lruPos.find(index);
+  if (it != f->lruPos.end()) lru_.splice(lru_.end(), lru_, it->second);
+}
+
+void BlockCache::Forget(CachedFile* f, int64_t index) {
+  auto it = f->blocks.find(index);
+  if (it == f->blocks.end()) return;
+  bytes_ -= static_cast<int64_t>(it->second.size());
+  f->blocks.erase(it);
+  auto pos = f->lruPos.find(index);
+  if (pos != f->lruPos.end()) {
+    lru_.erase(pos->second);
+    f->lruPos.erase(pos);
+  }
+}
+
+void BlockCache::Evict() {
+  while (bytes_ > static_cast<int64_t>(limit_) && !lru_.empty()) {
+    auto victim = lru_.front();
+    Forget(victim.first, victim.second);
+  }
+}
+
+}  // namespace s3vfs
