@@ -29,6 +29,10 @@ export interface S3VFSOptions {
   cacheSize?: number;
   /** Parallel S3 requests when uploading or serializing (default 32). */
   concurrency?: number;
+  /** A read transaction reuses cached blocks without asking S3 whether another client
+   *  committed, if it last asked less than this long ago (default 0: always ask, one
+   *  conditional GET of block 0 per transaction). Trades freshness for requests. */
+  maxStalenessMs?: number;
   /** Longest wait for one VFS operation before the VFS gives up for good (default 120 s). */
   timeoutMs?: number;
   /** TCP connect timeout towards S3 (default 3 s) and per-request timeout (default 30 s). */
@@ -43,6 +47,11 @@ const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for look
 function positiveInt(name: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new TypeError(`${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+function nonNegative(name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0)) throw new TypeError(`${name} must be a number of milliseconds >= 0, got ${String(v)}`);
   return v;
 }
 
@@ -93,6 +102,7 @@ export class S3VFS {
       blockSize: this.blockSize,
       cacheBytes: (this.cacheBytes = positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024)),
       concurrency: positiveInt('concurrency', options.concurrency, 32),
+      maxStalenessMs: options.maxStalenessMs === undefined ? 0 : nonNegative('maxStalenessMs', options.maxStalenessMs),
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
     b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes);

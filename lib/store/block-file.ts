@@ -13,6 +13,8 @@ export interface StoreContext {
   concurrency: number;
   /** A file with more than this many bytes waiting is uploaded before the next write. */
   maxDirtyBytes: number;
+  /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
+  maxStalenessMs: number;
 }
 
 let nextOwnerId = 1;
@@ -37,6 +39,8 @@ export class BlockFile implements CacheOwner {
   /** Read-ahead state: the last block entered, and how far ahead sequential access fetches. */
   private lastBlock = -2;
   private window = 0;
+  /** When revalidate() last asked S3. */
+  private validatedAt = 0;
 
   /** This file's block size. */
   B: number;
@@ -323,8 +327,11 @@ export class BlockFile implements CacheOwner {
    * Checks, with one conditional GET of block 0, whether another client changed the
    * file since it was cached. True (and the cache dropped, the size re-listed) if so.
    */
-  async revalidate(): Promise<boolean> {
+  async revalidate(within = 0): Promise<boolean> {
     if (this.isDirty) return false;
+    const now = Date.now();
+    if (within > 0 && now - this.validatedAt < within) return false;
+    this.validatedAt = now;
     const key = blockKey(this.name, 0);
     const got = this.etag0 ? await this.ctx.s3.getIfChanged(key, this.etag0) : await this.ctx.s3.get(key);
     if (got === 'unchanged') return false;

@@ -127,7 +127,7 @@ export class FileTable {
   /** Start of a read transaction on a database: drop what another client made stale. */
   async beginRead(id: number): Promise<boolean> {
     const f = this.handle(id);
-    if (!(await f.revalidate())) return false;
+    if (!(await f.revalidate(this.ctx.maxStalenessMs))) return false;
     // Its journal may have come or gone with the change.
     for (const [name, other] of this.byName) {
       if (name.startsWith(`${f.name}-`) && other.openCount === 0) this.byName.delete(name);

@@ -10,5 +10,6 @@ export interface WorkerConfig {
   blockSize: number;
   cacheBytes: number;
   concurrency: number;
+  maxStalenessMs: number;
   testHooks: boolean;
 }

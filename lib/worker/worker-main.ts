@@ -15,7 +15,14 @@ const L = config.layout;
 const counters = new Counters(config.statsSab);
 const s3 = new S3Objects(config.connection, counters);
 const files = new FileTable(
-  { s3, blockSize: config.blockSize, cache: new BlockCache(config.cacheBytes, counters), concurrency: config.concurrency, maxDirtyBytes: Math.max(config.cacheBytes / 2, 4 * config.blockSize) },
+  {
+    s3,
+    blockSize: config.blockSize,
+    cache: new BlockCache(config.cacheBytes, counters),
+    concurrency: config.concurrency,
+    maxDirtyBytes: Math.max(config.cacheBytes / 2, 4 * config.blockSize),
+    maxStalenessMs: config.maxStalenessMs,
+  },
   config.connection.bucket,
 );
 const ops = bridgeOps(L, files, () => server.capacity);
