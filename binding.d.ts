@@ -28,4 +28,6 @@ export interface Binding {
   disarmDefault(): void;
   openFileCount(name: string): number;
   sqliteVersion(): string;
+  /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached]. */
+  cacheStats(name: string): [number, number, number];
 }

@@ -4,6 +4,7 @@
 // stream. It works below HTTP, so SigV4 signatures pass untouched.
 'use strict';
 const net = require('node:net');
+const { spawn } = require('node:child_process');
 
 function forwardLate(from, to, halfMs) {
   const queue = [];
@@ -26,28 +27,46 @@ function forwardLate(from, to, halfMs) {
   from.on('end', () => push({ end: true }));
 }
 
-/** Listens on a free loopback port; resolves to { port, close() }. */
-function startDelayLine(targetPort, delayMs) {
-  const sockets = new Set();
+function listen(targetPort, delayMs) {
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
       s.on('error', () => { client.destroy(); upstream.destroy(); });
     }
     forwardLate(client, upstream, delayMs / 2);
     forwardLate(upstream, client, delayMs / 2);
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: server.address().port,
-        close: () => new Promise((r) => { sockets.forEach((s) => s.destroy()); server.close(r); }),
-      }),
-    );
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${server.address().port}\n`));
+}
+
+/**
+ * Starts the delay line in a child process, and resolves to { port, close() }. It cannot
+ * live in the benchmark's own process: a synchronous query blocks that process's main
+ * thread in Atomics.wait, and with it any timer that would forward the bytes it waits for.
+ */
+function startDelayLine(targetPort, delayMs) {
+  const child = spawn(process.execPath, [__filename, String(targetPort), String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        resolve({
+          port: Number(m[1]),
+          close: () => new Promise((r) => { child.on('exit', r); child.kill(); }),
+        });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the delay line exited with code ${code}`)));
   });
 }
 
-module.exports = { startDelayLine };
+if (require.main === module) {
+  listen(Number(process.argv[2]), Number(process.argv[3]));
+  process.stdin.on('end', () => process.exit(0)); // the benchmark is gone
+  process.stdin.resume();
+} else {
+  module.exports = { startDelayLine };
+}

@@ -14,7 +14,10 @@ export interface VfsStats {
   /** Body bytes received from and sent to S3. */
   bytesDown: number;
   bytesUp: number;
-  /** Block lookups in the worker's cache. */
+  /** Reads that the main thread's block cache served, and those that crossed to the worker for blocks. */
+  mainCacheHits: number;
+  mainCacheMisses: number;
+  /** Block lookups in the worker's cache (a miss waits for S3). */
   cacheHits: number;
   cacheMisses: number;
   /** Synchronous main-thread to worker round trips. */

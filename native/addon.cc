@@ -143,6 +143,25 @@ napi_value OpenFileCount(napi_env env, napi_callback_info info) {
   return v;
 }
 
+// cacheStats(name): [reads served by the main-thread cache, reads that crossed, bytes cached]
+napi_value CacheStats(napi_env env, napi_callback_info info) {
+  std::string name;
+  Vfs* vfs = NameArg(env, info, &name) ? Find(name) : nullptr;
+  napi_value arr, v;
+  napi_create_array_with_length(env, 3, &arr);
+  double values[3] = {0, 0, 0};
+  if (vfs) {
+    values[0] = static_cast<double>(vfs->Cache().hits);
+    values[1] = static_cast<double>(vfs->Cache().misses);
+    values[2] = static_cast<double>(vfs->Cache().Bytes());
+  }
+  for (uint32_t i = 0; i < 3; i++) {
+    napi_create_double(env, values[i], &v);
+    napi_set_element(env, arr, i, v);
+  }
+  return arr;
+}
+
 napi_value SqliteVersion(napi_env env, napi_callback_info) {
   if (!ExtensionLoaded()) return Throw(env, "the s3vfs SQLite extension is not loaded");
   napi_value v;
@@ -208,6 +227,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"disarmDefault", nullptr, DisarmDefault, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"openFileCount", nullptr, OpenFileCount, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sqliteVersion", nullptr, SqliteVersion, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cacheStats", nullptr, CacheStats, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_set_named_property(env, exports, "layout", Layout(env));

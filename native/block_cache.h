@@ -42,6 +42,7 @@ class BlockCache {
   void Touch(CachedFile* f, int64_t index);
   void Forget(CachedFile* f, int64_t index);
   void Resized(int64_t delta) { bytes_ += delta; }
+  int64_t Bytes() const { return bytes_; }
   uint64_t hits = 0, misses = 0;
 
  private:
