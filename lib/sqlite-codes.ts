@@ -16,3 +16,4 @@ export const SQLITE_IOERR_CLOSE = 10 | (16 << 8);
 export const SQLITE_OPEN_CREATE = 0x4;
 export const SQLITE_OPEN_DELETEONCLOSE = 0x8;
 export const SQLITE_OPEN_MAIN_DB = 0x100;
+export const SQLITE_OPEN_MAIN_JOURNAL = 0x800;

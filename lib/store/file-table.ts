@@ -2,7 +2,7 @@
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
-import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB } from '../sqlite-codes';
+import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockPrefix } from './block-layout';
 
 interface Handle {
@@ -14,6 +14,8 @@ export class FileTable {
   private readonly byName = new Map<string, BlockFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** A database was written since the last end of a write transaction. */
+  private databaseWritten = false;
 
   constructor(
     readonly ctx: StoreContext,
@@ -97,6 +99,7 @@ export class FileTable {
   async write(id: number, offset: number, data: Uint8Array): Promise<void> {
     const f = this.handle(id);
     await this.beforeChange(f);
+    this.noteWrite(id);
     await f.write(offset, data);
     // A big transaction must not hold the whole database in memory. Uploading early is
     // what an OS does with dirty pages; SQLite's order still holds, since any journal
@@ -107,7 +110,32 @@ export class FileTable {
   async truncate(id: number, size: number): Promise<void> {
     const f = this.handle(id);
     await this.beforeChange(f);
+    this.noteWrite(id);
     await f.truncate(size);
+  }
+
+  private noteWrite(id: number): void {
+    if ((this.handles.get(id)?.flags ?? 0) & SQLITE_OPEN_MAIN_DB) this.databaseWritten = true;
+  }
+
+  /**
+   * xSync. A rollback journal synced before its database is written in this transaction
+   * need not be durable yet: nothing depends on it until the first database write, and
+   * beforeChange() uploads it then. So SQLite's two journal syncs of synchronous=FULL
+   * (records, then the header that counts them) cost one round of uploads, not two.
+   * Once the database is written, a journal sync is the commit (PERSIST, TRUNCATE
+   * modes) and is done at once.
+   */
+  async sync(id: number): Promise<void> {
+    const h = this.handles.get(id);
+    if (h && h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databaseWritten) return;
+    await this.flushAll();
+  }
+
+  /** The end of a write transaction: everything goes up. */
+  async endWrite(): Promise<void> {
+    await this.flushAll();
+    this.databaseWritten = false;
   }
 
   async flushAll(): Promise<void> {

@@ -28,8 +28,10 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         await files.truncate(req.fileId, req.offset);
         return {};
       case L.OP_SYNC:
+        await files.sync(req.fileId);
+        return {};
       case L.OP_END_WRITE:
-        await files.flushAll();
+        await files.endWrite();
         return {};
       case L.OP_FILE_SIZE:
         return { f64: files.handle(req.fileId).size };
