@@ -282,9 +282,9 @@ export class BlockFile implements CacheOwner {
   /**
    * Uploads written blocks, in parallel, in an order that a writer killed at any point
    * leaves a listing readListing understands: blocks past the end are deleted first (a
-   * stale full block after a new short one would look like another block size), and a
-   * short last block is filled before any block after it appears. Blocks after it may
-   * land in any order; until all have, the run from block 0 ends at the first gap.
+   * stale full block after a new short one would read as part of the file), and a short
+   * block 0 is filled before block 1 appears. Other blocks may land in any order; until
+   * all have, the file ends at the first gap or short block, and the journal restores it.
    */
   async flush(): Promise<void> {
     const count = blockCount(this.size, this.B);
@@ -303,8 +303,9 @@ export class BlockFile implements CacheOwner {
       this.dirty.delete(i);
       this.cacheClean(i, bytes);
     };
-    const tail = this.stored - 1;
-    if (tail >= 0 && this.dirty.has(tail)) await upload(tail);
+    // Block 0 tells readers the block size, so a short block 0 is filled before block 1
+    // can appear. A later short block needs no such care: past it, blocks are orphans.
+    if (this.stored === 1 && this.dirty.has(0)) await upload(0);
     await mapLimit([...this.dirty].sort((a, b) => a - b), this.ctx.concurrency, upload);
     this.stored = count;
     this.orphans = [];

@@ -45,30 +45,27 @@ export interface BlockListing {
 }
 
 /**
- * What a listing of a file's blocks says. A block larger than the block size, or a short
- * block followed by the next one, cannot come from a writer using this block size (writers
- * fill a short last block before they add the next): that is a block-size mismatch, and
- * reading on would return wrong bytes, so it is an error that names the sizes.
+ * What a listing of a file's blocks says, for a block size that the caller has from the
+ * listing itself (block 0's length, when block 1 exists) or, for a file of one block,
+ * from its own default. The file is the run of blocks from 0 up to a gap or a short
+ * block; what follows is orphaned. A block longer than the block size cannot be read
+ * with it: an error that names both sizes.
  */
 export function readListing(name: string, blocks: ListedBlock[], blockSize: number): BlockListing {
   const sorted = [...blocks].sort((a, b) => a.index - b.index);
   let count = 0;
   let size = 0;
   for (const b of sorted) {
-    if (b.size > blockSize) throw blockSizeMismatch(name, b, blockSize, b.size);
-    if (b.index !== count) break;
-    if (count > 0 && size % blockSize !== 0) throw blockSizeMismatch(name, b, blockSize, size / count);
-    if (b.size === 0) break;
+    if (b.size > blockSize) {
+      throw new Error(
+        `block ${b.index} of '${name}' has ${b.size} bytes but the block size is ${blockSize}: ` +
+          `open it with the block size it was written with (blockSize: ${b.size})`,
+      );
+    }
+    if (b.index !== count || b.size === 0 || size % blockSize !== 0) break;
     count++;
     size += b.size;
   }
   const orphans = sorted.slice(count).map((b) => b.index);
   return { size, count, orphans };
-}
-
-function blockSizeMismatch(name: string, b: ListedBlock, blockSize: number, written: number): Error {
-  return new Error(
-    `block ${b.index} of '${name}' has ${b.size} bytes but the block size is ${blockSize}: ` +
-      `open it with the block size it was written with (blockSize: ${Math.round(written)})`,
-  );
 }

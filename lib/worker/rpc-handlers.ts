@@ -32,7 +32,6 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       const parts = await mapLimit(indexes, concurrency, async (i) => {
         const got = await s3.get(blockKey(name, i));
         const want = Math.min(blockSize, size - i * blockSize);
-
         if (!got || got.body.length !== want) {
           throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
         }
@@ -77,10 +76,10 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     },
   };
   if (testHooks) {
-    handlers.crash = async () => {
+    handlers.crash = async (afterMs = 10) => {
       setTimeout(() => {
         throw new Error('worker crashed on purpose (test hook)');
-      }, 10);
+      }, afterMs);
     };
     handlers.stall = async (ms: number) => {
       const until = Date.now() + ms;
