@@ -8,7 +8,7 @@ export interface BridgeLayout {
   HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number; DEATH_NOTE_LEN: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
-  OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number;
+  OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
 }
 
 export interface Binding {

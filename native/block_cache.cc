@@ -48,6 +48,45 @@ void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, i
   }
 }
 
+bool CachedFile::MissingForWrite(int64_t offset, int amount, int64_t* first, int64_t* count) const {
+  int64_t end = offset + amount;
+  int64_t newSize = std::max(size, end);
+  int64_t lo = -1, hi = -1;
+  for (int64_t i = std::min(offset, size) / blockSize; i * blockSize < end; i++) {
+    int64_t start = i * blockSize;
+    int64_t oldLen = BlockLength(i);
+    int64_t newLen = std::max<int64_t>(0, std::min(blockSize, newSize - start));
+    bool covered = offset <= start && end >= start + newLen;
+    if (covered || oldLen == 0 || blocks.count(i)) continue;
+    if (lo < 0) lo = i;
+    hi = i;
+  }
+  if (lo < 0) return false;
+  *first = lo;
+  *count = hi - lo + 1;
+  return true;
+}
+
+void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
+  int64_t end = offset + amount;
+  int64_t oldSize = size;
+  size = std::max(oldSize, end);
+  // A write past the end zero-fills the gap, as the worker does.
+  for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
+    std::vector<uint8_t>& b = blocks[i];
+    size_t newLen = static_cast<size_t>(BlockLength(i));
+    if (b.size() < newLen) {
+      cache.Resized(static_cast<int64_t>(newLen - b.size()));
+      b.resize(newLen, 0);
+    }
+    int64_t start = i * blockSize;
+    int64_t s = std::max(offset, start);
+    int64_t e = std::min<int64_t>(end, start + static_cast<int64_t>(newLen));
+    if (e > s) std::memcpy(b.data() + (s - start), data + (s - offset), e - s);
+    cache.MarkDirty(this, i);
+  }
+}
+
 void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
   if (size < 0 || newSize >= size) return;
   size = newSize;
@@ -89,7 +128,30 @@ void BlockCache::DropFamily(const std::string& mainName) {
   }
 }
 
+void BlockCache::MarkDirty(CachedFile* f, int64_t index) {
+  auto pos = f->lruPos.find(index);
+  if (pos != f->lruPos.end()) {
+    lru_.erase(pos->second);
+    f->lruPos.erase(pos);
+  }
+  if (f->dirty.insert(index).second) dirtyBytes_ += f->blockSize;
+  dirtyFiles_.insert(f);
+}
+
+void BlockCache::MarkClean(CachedFile* f) {
+  for (int64_t i : f->dirty) {
+    if (!f->blocks.count(i)) continue;
+    lru_.emplace_back(f, i);
+    f->lruPos[i] = std::prev(lru_.end());
+  }
+  dirtyBytes_ -= static_cast<int64_t>(f->dirty.size()) * f->blockSize;
+  f->dirty.clear();
+  dirtyFiles_.erase(f);
+  Evict();
+}
+
 void BlockCache::Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len) {
+  if (f->dirty.count(index)) return;  // what was written here is newer
   Forget(f, index);
   f->blocks[index].assign(bytes, bytes + len);
   lru_.emplace_back(f, index);
@@ -104,6 +166,10 @@ void BlockCache::Touch(CachedFile* f, int64_t index) {
 }
 
 void BlockCache::Forget(CachedFile* f, int64_t index) {
+  if (f->dirty.erase(index)) {
+    dirtyBytes_ -= f->blockSize;
+    if (f->dirty.empty()) dirtyFiles_.erase(f);
+  }
   auto it = f->blocks.find(index);
   if (it == f->blocks.end()) return;
   bytes_ -= static_cast<int64_t>(it->second.size());

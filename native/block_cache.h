@@ -1,12 +1,13 @@
 // Blocks of the files in the bucket, cached on the main thread so that a read that
 // hits never crosses the bridge, plus each file's size so that xFileSize never does.
-// Writes still go to the worker (it owns durability); this copy is updated alongside.
-// The worker decides policy (what to fetch, when to upload); this is only a cache.
+// Writes land here first (dirty blocks) and cross to the worker in batches at SQLite's
+// sync points; the worker decides what to fetch and when to upload.
 #pragma once
 #include <cstdint>
 #include <list>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,12 +23,19 @@ struct CachedFile {
   int64_t blockSize = 0;
   std::unordered_map<int64_t, std::vector<uint8_t>> blocks;
   std::unordered_map<int64_t, std::list<std::pair<CachedFile*, int64_t>>::iterator> lruPos;
+  std::set<int64_t> dirty;  // written here, not yet handed to the worker
+  int writerId = 0;         // the worker handle to hand them over with
 
   int64_t BlockLength(int64_t index) const;
   // Copies [offset, offset + amount) if every block it needs is cached; false if not.
   bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
   // Applies a write the worker has accepted, to the blocks that are cached.
   void Write(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
+  // The blocks a write needs and does not have: old content it does not overwrite.
+  // False when none is missing; else [*first, *first + *count) covers them.
+  bool MissingForWrite(int64_t offset, int amount, int64_t* first, int64_t* count) const;
+  // Applies a write here only, marking the blocks dirty (MissingForWrite must be false).
+  void WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   void Truncate(BlockCache& cache, int64_t newSize);
   void Drop(BlockCache& cache);
 };
@@ -42,6 +50,12 @@ class BlockCache {
   void Touch(CachedFile* f, int64_t index);
   void Forget(CachedFile* f, int64_t index);
   void Resized(int64_t delta) { bytes_ += delta; }
+  void MarkDirty(CachedFile* f, int64_t index);
+  // The file's dirty blocks were handed to the worker: they become plain cached blocks.
+  void MarkClean(CachedFile* f);
+  const std::set<CachedFile*>& DirtyFiles() const { return dirtyFiles_; }
+  int64_t DirtyBytes() const { return dirtyBytes_; }
+  size_t Limit() const { return limit_; }
   int64_t Bytes() const { return bytes_; }
   uint64_t hits = 0, misses = 0;
 
@@ -49,6 +63,8 @@ class BlockCache {
   void Evict();
   size_t limit_;
   int64_t bytes_ = 0;
+  int64_t dirtyBytes_ = 0;
+  std::set<CachedFile*> dirtyFiles_;
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
   std::list<std::pair<CachedFile*, int64_t>> lru_;  // front: least recently used
   friend struct CachedFile;

@@ -52,6 +52,8 @@ enum Op : int32_t {
   OP_END_WRITE = 11,   // a connection left RESERVED or higher: make its writes durable
   OP_READ_BLOCKS = 12, // F64_OFFSET: first block, ARG: blocks needed -> data: RESULT whole
                        // blocks from there (more if the worker has them), F64_RESULT: size
+  OP_WRITE_BLOCKS = 13,  // data: ARG records of (int64 index, int32 length, bytes), little-
+                         // endian; F64_OFFSET: the file's new size. The blocks' new content.
 };
 
 }  // namespace layout

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace s3vfs {
 namespace {
@@ -27,10 +28,62 @@ int Call(S3File* f, Bridge::Request req, int failure) {
   return f->vfs->Bridge_().Call(req, failure);
 }
 
+bool CanWriteBack(Vfs* vfs, const CachedFile* cf) {
+  return cf->size >= 0 && cf->blockSize > 0 &&
+         static_cast<size_t>(cf->blockSize) + 12 <= vfs->Bridge_().Capacity();
+}
+
+// Hands a file's dirty blocks to the worker: records of (int64 index, int32 length,
+// bytes), as many as fit in one crossing, and the file's size.
+int SendDirty(Vfs* vfs, CachedFile* cf) {
+  Bridge& bridge = vfs->Bridge_();
+  std::vector<uint8_t> buf;
+  auto it = cf->dirty.begin();
+  while (it != cf->dirty.end()) {
+    buf.clear();
+    int n = 0;
+    for (; it != cf->dirty.end(); ++it) {
+      const std::vector<uint8_t>& b = cf->blocks[*it];
+      if (buf.size() + 12 + b.size() > bridge.Capacity()) break;
+      int64_t index = *it;
+      int32_t len = static_cast<int32_t>(b.size());
+      const uint8_t* pi = reinterpret_cast<const uint8_t*>(&index);
+      const uint8_t* pl = reinterpret_cast<const uint8_t*>(&len);
+      buf.insert(buf.end(), pi, pi + 8);
+      buf.insert(buf.end(), pl, pl + 4);
+      buf.insert(buf.end(), b.begin(), b.end());
+      n++;
+    }
+    if (n == 0) return SQLITE_IOERR_WRITE;
+    Bridge::Request req{layout::OP_WRITE_BLOCKS};
+    req.fileId = cf->writerId;
+    req.arg = n;
+    req.offset = static_cast<double>(cf->size);
+    req.payload = buf.data();
+    req.len = buf.size();
+    int rc = bridge.Call(req, SQLITE_IOERR_WRITE);
+    if (rc != SQLITE_OK) return rc;
+  }
+  vfs->Cache().MarkClean(cf);
+  return SQLITE_OK;
+}
+
+// Before a sync, an unlock, a truncate, a delete or a close: the worker must have every
+// write, since it uploads them and keeps SQLite's order (journal, then database).
+int SendAllDirty(Vfs* vfs) {
+  while (!vfs->Cache().DirtyFiles().empty()) {
+    int rc = SendDirty(vfs, *vfs->Cache().DirtyFiles().begin());
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
 int xClose(sqlite3_file* pf) {
   S3File* f = AsS3(pf);
   Vfs* vfs = f->vfs;
-  int rc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
+  int rc = SendAllDirty(vfs);
+  int crc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
+  if (rc == SQLITE_OK) rc = crc;
   if (f->isMainDb) {
     vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
     vfs->RemoveOpen(f->name);
@@ -62,11 +115,13 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed) {
   req.arg = static_cast<int>(std::min(needed, fit));
   int rc = Call(f, req, SQLITE_IOERR_READ);
   if (rc != SQLITE_OK) return rc;
-  cf->size = static_cast<int64_t>(bridge.F64Result());
+  // The worker's size: this file's own may be larger by writes not handed over yet.
+  int64_t workerSize = static_cast<int64_t>(bridge.F64Result());
+  if (cf->dirty.empty()) cf->size = workerSize;
   const uint8_t* at = bridge.Data();
   const uint8_t* end = at + bridge.ReplyLen();
   for (int64_t i = first; i < first + bridge.Result(); i++) {
-    size_t len = static_cast<size_t>(cf->BlockLength(i));
+    size_t len = static_cast<size_t>(std::max<int64_t>(0, std::min(cf->blockSize, workerSize - i * cf->blockSize)));
     if (at + len > end) break;
     f->vfs->Cache().Insert(cf, i, at, len);
     at += len;
@@ -113,10 +168,42 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
   return SQLITE_OK;
 }
 
+// Writes stay in this thread's cache (dirty) until SQLite syncs, unlocks, truncates,
+// deletes or closes: then they cross to the worker in a few large crossings instead of
+// one per page (and SQLite writes each journal record in three pieces).
+int WriteBack(S3File* f, const uint8_t* in, int amount, sqlite3_int64 offset) {
+  Vfs* vfs = f->vfs;
+  CachedFile* cf = f->cached;
+  // Journal data must reach the worker before database data, and database data before
+  // the journal is finalised: another file's pending writes go first.
+  for (CachedFile* other : std::vector<CachedFile*>(vfs->Cache().DirtyFiles().begin(), vfs->Cache().DirtyFiles().end())) {
+    if (other == cf) continue;
+    int rc = SendDirty(vfs, other);
+    if (rc != SQLITE_OK) return rc;
+  }
+  int64_t first, count;
+  if (cf->MissingForWrite(offset, amount, &first, &count)) {
+    int rc = FetchBlocks(f, first, count);
+    if (rc != SQLITE_OK) return rc;
+    if (cf->MissingForWrite(offset, amount, &first, &count)) return kNotCacheable;
+  }
+  cf->writerId = f->id;
+  cf->WriteBack(vfs->Cache(), offset, in, amount);
+  if (vfs->Cache().DirtyBytes() > static_cast<int64_t>(vfs->Cache().Limit() / 2)) return SendDirty(vfs, cf);
+  return SQLITE_OK;
+}
+
 int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) {
   S3File* f = AsS3(pf);
   Bridge& bridge = f->vfs->Bridge_();
   const uint8_t* in = static_cast<const uint8_t*>(buf);
+  if (CanWriteBack(f->vfs, f->cached)) {
+    int rc = WriteBack(f, in, amount, offset);
+    if (rc != kNotCacheable) return rc;
+  }
+  // Blocks too large for the shared buffer: the bytes go to the worker as they come.
+  int rc = SendDirty(f->vfs, f->cached);
+  if (rc != SQLITE_OK) return rc;
   int done = 0;
   while (done < amount) {
     int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
@@ -134,15 +221,20 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
 
 int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
   S3File* f = AsS3(pf);
+  int rc = SendAllDirty(f->vfs);
+  if (rc != SQLITE_OK) return rc;
   Bridge::Request req{layout::OP_TRUNCATE};
   req.offset = static_cast<double>(size);
-  int rc = Call(f, req, SQLITE_IOERR_TRUNCATE);
+  rc = Call(f, req, SQLITE_IOERR_TRUNCATE);
   if (rc == SQLITE_OK) f->cached->Truncate(f->vfs->Cache(), size);
   return rc;
 }
 
 int xSync(sqlite3_file* pf, int flags) {
-  return Call(AsS3(pf), {layout::OP_SYNC}, SQLITE_IOERR_FSYNC);
+  S3File* f = AsS3(pf);
+  int rc = SendAllDirty(f->vfs);
+  if (rc != SQLITE_OK) return rc;
+  return Call(f, {layout::OP_SYNC}, SQLITE_IOERR_FSYNC);
 }
 
 int xFileSize(sqlite3_file* pf, sqlite3_int64* size) {
@@ -178,7 +270,7 @@ int xLock(sqlite3_file* pf, int level) {
       f->cached->blockSize = blockSize;
       f->vfs->Cache().DropFamily(f->name);
     }
-    f->cached->size = static_cast<int64_t>(bridge.F64Result());
+    if (f->cached->dirty.empty()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
   }
   return rc;
 }
@@ -191,7 +283,9 @@ int xUnlock(sqlite3_file* pf, int level) {
   if (before > SQLITE_LOCK_SHARED && level <= SQLITE_LOCK_SHARED) {
     // End of a write transaction: with synchronous=OFF SQLite never calls xSync, and
     // writes must still reach the bucket.
-    int wrc = Call(f, {layout::OP_END_WRITE}, SQLITE_IOERR_UNLOCK);
+    int wrc = SendAllDirty(f->vfs);
+    if (wrc != SQLITE_OK) return wrc;
+    wrc = Call(f, {layout::OP_END_WRITE}, SQLITE_IOERR_UNLOCK);
     if (wrc != SQLITE_OK) return wrc;
   }
   return rc;
@@ -264,10 +358,12 @@ int vDelete(sqlite3_vfs* pv, const char* zName, int syncDir) {
   if (!vfs->OnOwnerThread() || !vfs->InStore(zName)) {
     return vfs->Fallback()->xDelete(vfs->Fallback(), zName, syncDir);
   }
+  int rc = SendAllDirty(vfs);
+  if (rc != SQLITE_OK) return rc;
   Bridge::Request req{layout::OP_DELETE};
   req.payload = zName;
   req.len = std::strlen(zName);
-  int rc = vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
+  rc = vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
   CachedFile* cf = vfs->Cache().File(zName);
   cf->Drop(vfs->Cache());
   if (rc == SQLITE_OK) cf->size = 0;

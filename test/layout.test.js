@@ -148,3 +148,21 @@ test('maxStalenessMs lets read transactions skip the check for other writers', (
   r.close();
   w.close();
 });
+
+test('a write transaction crosses to the worker in a few batches, not once per page', () => {
+  const vfs = makeVfs({ blockSize: 65536 });
+  const db = vfs.open(uniquePrefix('batches'));
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+  vfs.resetStats();
+  const insert = db.prepare('INSERT INTO t(v) VALUES (?)');
+  db.transaction(() => {
+    for (let i = 0; i < 5000; i++) insert.run(`row ${i} ${'x'.repeat(200)}`);
+  })();
+  const pages = db.pragma('page_count', { simple: true });
+  const s = vfs.stats();
+  expect(pages).toBeGreaterThan(250);
+  expect(s.bridgeCrossings).toBeLessThan(pages / 10);
+  // ... and each changed block is uploaded once (plus the journal's blocks).
+  expect(s.put).toBeLessThan(pages / 16 + 10);
+  db.close();
+});

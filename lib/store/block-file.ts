@@ -259,6 +259,19 @@ export class BlockFile implements CacheOwner {
     return content;
   }
 
+  /** New content of whole blocks, from the main thread's cache, and the new size. */
+  putBlocks(size: number, blocks: { index: number; bytes: Uint8Array }[]): void {
+    for (const { index, bytes } of blocks) {
+      if (bytes.length !== blockLength(index, size, this.B)) {
+        throw new Error(`block ${index} of '${this.name}' came with ${bytes.length} bytes, expected ${blockLength(index, size, this.B)}`);
+      }
+      const content = new Uint8Array(new ArrayBuffer(this.B), 0, bytes.length);
+      content.set(bytes);
+      this.setDirty(index, content);
+    }
+    this.size = Math.max(this.size, size);
+  }
+
   /** Shrinks the file; like the seed, never grows it. */
   async truncate(newSize: number): Promise<void> {
     if (newSize >= this.size) return;

@@ -107,6 +107,15 @@ export class FileTable {
     if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.flush();
   }
 
+  /** Blocks written on the main thread, whole, with the file's new size. */
+  async putBlocks(id: number, size: number, blocks: { index: number; bytes: Uint8Array }[]): Promise<void> {
+    const f = this.handle(id);
+    await this.beforeChange(f);
+    this.noteWrite(id);
+    f.putBlocks(size, blocks);
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.flush();
+  }
+
   async truncate(id: number, size: number): Promise<void> {
     const f = this.handle(id);
     await this.beforeChange(f);

@@ -6,6 +6,21 @@ import type { Reply, Request } from './bridge-server';
 
 const decoder = new TextDecoder();
 
+/** OP_WRITE_BLOCKS records: int64 index, int32 length, bytes (copied out of the shared buffer). */
+export function parseBlocks(payload: Uint8Array, count: number): { index: number; bytes: Uint8Array }[] {
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const out: { index: number; bytes: Uint8Array }[] = [];
+  let at = 0;
+  for (let n = 0; n < count; n++) {
+    const index = Number(view.getBigInt64(at, true));
+    const len = view.getInt32(at + 8, true);
+    out.push({ index, bytes: payload.slice(at + 12, at + 12 + len) });
+    at += 12 + len;
+  }
+  if (at !== payload.length) throw new Error(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} blocks`);
+  return out;
+}
+
 export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
   const serve = async (req: Request): Promise<Reply> => {
     switch (req.op) {
@@ -23,6 +38,9 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       case L.OP_WRITE:
         // The payload lives in the shared buffer; copy before the next request reuses it.
         await files.write(req.fileId, req.offset, req.payload.slice());
+        return {};
+      case L.OP_WRITE_BLOCKS:
+        await files.putBlocks(req.fileId, req.offset, parseBlocks(req.payload, req.arg));
         return {};
       case L.OP_TRUNCATE:
         await files.truncate(req.fileId, req.offset);
@@ -64,7 +82,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       case L.OP_CLOSE: return C.SQLITE_IOERR_CLOSE;
       case L.OP_READ:
       case L.OP_READ_BLOCKS: return C.SQLITE_IOERR_READ;
-      case L.OP_WRITE: return C.SQLITE_IOERR_WRITE;
+      case L.OP_WRITE:
+      case L.OP_WRITE_BLOCKS: return C.SQLITE_IOERR_WRITE;
       case L.OP_TRUNCATE: return C.SQLITE_IOERR_TRUNCATE;
       case L.OP_SYNC: return C.SQLITE_IOERR_FSYNC;
       case L.OP_END_WRITE: return C.SQLITE_IOERR_UNLOCK;
