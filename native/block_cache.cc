@@ -25,26 +25,30 @@ bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* ou
   return true;
 }
 
+// The bytes of [offset, end) that fall in block `index`, copied into it after growing it
+// to its length in the file's current size (zero-filled: a write past the end fills the
+// gap, as the worker does).
+void CachedFile::ApplyToBlock(BlockCache& cache, std::vector<uint8_t>& b, int64_t index, int64_t offset,
+                              int64_t end, const uint8_t* data) {
+  size_t newLen = static_cast<size_t>(BlockLength(index));
+  if (b.size() < newLen) {
+    cache.Resized(static_cast<int64_t>(newLen - b.size()));
+    b.resize(newLen, 0);
+  }
+  int64_t start = index * blockSize;
+  int64_t s = std::max(offset, start);
+  int64_t e = std::min<int64_t>(end, start + static_cast<int64_t>(newLen));
+  if (e > s) std::memcpy(b.data() + (s - start), data + (s - offset), e - s);
+}
+
 void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
   if (size < 0 || blockSize <= 0) return;
   int64_t end = offset + amount;
   int64_t oldSize = size;
-  int64_t newSize = std::max(oldSize, end);
-  size = newSize;
-  // Same rule as the worker: a write past the end zero-fills the gap.
+  size = std::max(oldSize, end);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     auto it = blocks.find(i);
-    if (it == blocks.end()) continue;
-    std::vector<uint8_t>& b = it->second;
-    size_t newLen = static_cast<size_t>(BlockLength(i));
-    if (b.size() < newLen) {
-      cache.Resized(static_cast<int64_t>(newLen - b.size()));
-      b.resize(newLen, 0);
-    }
-    int64_t start = i * blockSize;
-    int64_t s = std::max(offset, start);
-    int64_t e = std::min<int64_t>(end, start + static_cast<int64_t>(newLen));
-    if (e > s) std::memcpy(b.data() + (s - start), data + (s - offset), e - s);
+    if (it != blocks.end()) ApplyToBlock(cache, it->second, i, offset, end, data);
   }
 }
 
@@ -71,18 +75,8 @@ void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* dat
   int64_t end = offset + amount;
   int64_t oldSize = size;
   size = std::max(oldSize, end);
-  // A write past the end zero-fills the gap, as the worker does.
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
-    std::vector<uint8_t>& b = blocks[i];
-    size_t newLen = static_cast<size_t>(BlockLength(i));
-    if (b.size() < newLen) {
-      cache.Resized(static_cast<int64_t>(newLen - b.size()));
-      b.resize(newLen, 0);
-    }
-    int64_t start = i * blockSize;
-    int64_t s = std::max(offset, start);
-    int64_t e = std::min<int64_t>(end, start + static_cast<int64_t>(newLen));
-    if (e > s) std::memcpy(b.data() + (s - start), data + (s - offset), e - s);
+    ApplyToBlock(cache, blocks[i], i, offset, end, data);
     cache.MarkDirty(this, i);
   }
 }

@@ -37,6 +37,8 @@ struct CachedFile {
   // Applies a write here only, marking the blocks dirty (MissingForWrite must be false).
   void WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   void Truncate(BlockCache& cache, int64_t newSize);
+  void ApplyToBlock(BlockCache& cache, std::vector<uint8_t>& b, int64_t index, int64_t offset, int64_t end,
+                    const uint8_t* data);
   void Drop(BlockCache& cache);
 };
 

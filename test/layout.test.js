@@ -76,12 +76,17 @@ test('an existing database is read and written with the block size it was writte
   await expectSeedLayout(prefix, bytes, 4096);
 });
 
-test('prefetch warms the cache so that a scan makes no request', async () => {
-  const vfs = makeVfs({ blockSize: 65536 });
-  const prefix = uniquePrefix('prefetch');
-  const db = vfs.open(prefix);
-  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(500) FROM ${series(2000)}`);
+/** A database of `rows` 500-byte blobs under a new prefix, written with `blockSize`. */
+function blobDatabase(label, blockSize, rows) {
+  const prefix = uniquePrefix(label);
+  const db = makeVfs({ blockSize }).open(prefix);
+  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(500) FROM ${series(rows)}`);
   db.close();
+  return prefix;
+}
+
+test('prefetch warms the cache so that a scan makes no request', async () => {
+  const prefix = blobDatabase('prefetch', 65536, 2000);
   const reader = makeVfs();
   expect(await reader.prefetch(prefix)).toBeGreaterThan(10);
   const rdb = reader.open(prefix, { readonly: true });
@@ -95,11 +100,7 @@ test('prefetch warms the cache so that a scan makes no request', async () => {
 });
 
 test('a sequential scan reads ahead: far fewer round trips than blocks', async () => {
-  const vfs = makeVfs({ blockSize: 4096 });
-  const prefix = uniquePrefix('ahead');
-  const db = vfs.open(prefix);
-  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(500) FROM ${series(4000)}`);
-  db.close();
+  const prefix = blobDatabase('ahead', 4096, 4000);
   const reader = makeVfs();
   const rdb = reader.open(prefix, { readonly: true });
   expect(rdb.prepare('SELECT count(*), sum(length(v)) FROM t').get()).toEqual({ 'count(*)': 4000, 'sum(length(v))': 2000000 });
