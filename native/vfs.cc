@@ -388,6 +388,8 @@ int vAccess(sqlite3_vfs* pv, const char* zName, int flags, int* out) {
   req.len = std::strlen(zName);
   int rc = vfs->Bridge_().Call(req, SQLITE_IOERR_ACCESS);
   *out = rc == SQLITE_OK ? vfs->Bridge_().Result() : 0;
+  // Remember an absent journal or WAL: SQLite asks again at every transaction.
+  if (rc == SQLITE_OK && flags == SQLITE_ACCESS_EXISTS && *out == 0) cf->size = 0;
   return rc;
 }
 
