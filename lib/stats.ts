@@ -17,7 +17,8 @@ export interface VfsStats {
   /** Reads that the main thread's block cache served, and those that crossed to the worker for blocks. */
   mainCacheHits: number;
   mainCacheMisses: number;
-  /** Block lookups in the worker's cache (a miss waits for S3). */
+  /** Block lookups in the worker's cache. A miss starts a GET on demand; a block that
+   *  read-ahead is already fetching counts as a hit. */
   cacheHits: number;
   cacheMisses: number;
   /** Synchronous main-thread to worker round trips. */

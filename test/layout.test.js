@@ -105,8 +105,8 @@ test('a sequential scan reads ahead: far fewer round trips than blocks', async (
   const rdb = reader.open(prefix, { readonly: true });
   expect(rdb.prepare('SELECT count(*), sum(length(v)) FROM t').get()).toEqual({ 'count(*)': 4000, 'sum(length(v))': 2000000 });
   const s = reader.stats();
-  // Every block is fetched once, most of them before SQLite asks for them: the reads
-  // that waited on S3 (cache misses) are a small fraction of the GETs, and the main
+  // Every block is fetched once, most of them before SQLite asks for them: the GETs
+  // started on demand (cache misses) are a small fraction of all GETs, and the main
   // thread fetched runs of blocks, not one block per crossing.
   expect(s.get).toBeGreaterThan(400);
   expect(s.cacheMisses * 4).toBeLessThan(s.get);

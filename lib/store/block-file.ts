@@ -112,31 +112,36 @@ export class BlockFile implements CacheOwner {
 
   /** Current content of a block that lies within the file. */
   private async block(index: number): Promise<Uint8Array> {
-    this.readAhead(index);
     const cached = this.blocks.get(index);
+    this.readAhead(index, cached !== undefined || this.fetching.has(index));
     if (cached) {
       this.ctx.cache.counters.add('cacheHits');
       this.ctx.cache.touch(this.ownerId, index);
       return cached;
     }
-    this.ctx.cache.counters.add('cacheMisses');
     if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
-    return this.fetching.get(index) ?? this.fetch(index);
+    // A block already on its way (read ahead) counts as a hit: its GET started early.
+    const pending = this.fetching.get(index);
+    this.ctx.cache.counters.add(pending ? 'cacheHits' : 'cacheMisses');
+    return pending ?? this.fetch(index);
   }
 
   /**
    * Sequential access (a scan, a rollback) fetches the blocks ahead in parallel, in a
    * window that doubles with each block entered in order, so that a scan pays about one
-   * round trip per window instead of one per block. Any jump closes the window.
+   * round trip per window instead of one per block. A jump to a block that is here
+   * already (a B-tree interior page, say) leaves the scan's window open; a miss
+   * elsewhere closes it.
    */
-  private readAhead(index: number): void {
+  private readAhead(index: number, have: boolean): void {
     if (index === this.lastBlock) return;
-    const sequential = index === this.lastBlock + 1;
-    this.lastBlock = index;
-    if (!sequential) {
+    if (index !== this.lastBlock + 1) {
+      if (have) return;
+      this.lastBlock = index;
       this.window = 0;
       return;
     }
+    this.lastBlock = index;
     const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(READ_AHEAD_BYTES / this.B)));
     this.window = Math.min(Math.max(1, this.window * 2), maxWindow);
     for (let j = index + 1; j <= index + this.window && j < this.stored; j++) {
