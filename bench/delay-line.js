@@ -1,14 +1,17 @@
 // A TCP delay line in front of the S3 server: every chunk is forwarded half the delay
 // later in each direction, in order, so each request/response round trip gains the full
 // delay (real S3 answers small requests in tens of milliseconds) while large bodies still
-// stream. It works below HTTP, so SigV4 signatures pass untouched.
+// stream. It works below HTTP, so SigV4 signatures pass untouched. An optional bandwidth
+// (MB/s per connection and direction) spaces the chunks out as a real link would: one S3
+// connection moves tens of MB/s, loopback thousands, and large blocks cost that time.
 'use strict';
 const net = require('node:net');
 const { spawn } = require('node:child_process');
 
-function forwardLate(from, to, halfMs) {
+function forwardLate(from, to, halfMs, mbps) {
   const queue = [];
   let timer = null;
+  let linkFreeAt = 0;
   const drain = () => {
     timer = null;
     const now = performance.now();
@@ -20,22 +23,27 @@ function forwardLate(from, to, halfMs) {
     if (queue.length) timer = setTimeout(drain, Math.max(0, queue[0].due - now));
   };
   const push = (item) => {
-    queue.push({ due: performance.now() + halfMs, ...item });
-    if (!timer) timer = setTimeout(drain, halfMs);
+    let due = performance.now() + halfMs;
+    if (mbps > 0 && item.chunk) {
+      linkFreeAt = Math.max(linkFreeAt, due) + item.chunk.length / (mbps * 1000);
+      due = linkFreeAt;
+    }
+    queue.push({ due, ...item });
+    if (!timer) timer = setTimeout(drain, Math.max(0, due - performance.now()));
   };
   from.on('data', (chunk) => push({ chunk }));
   from.on('end', () => push({ end: true }));
 }
 
-function listen(targetPort, delayMs) {
+function listen(targetPort, delayMs, mbps) {
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     const upstream = net.connect({ host: '127.0.0.1', port: targetPort, allowHalfOpen: true });
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
       s.on('error', () => { client.destroy(); upstream.destroy(); });
     }
-    forwardLate(client, upstream, delayMs / 2);
-    forwardLate(upstream, client, delayMs / 2);
+    forwardLate(client, upstream, delayMs / 2, mbps);
+    forwardLate(upstream, client, delayMs / 2, mbps);
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${server.address().port}\n`));
 }
@@ -45,8 +53,8 @@ function listen(targetPort, delayMs) {
  * live in the benchmark's own process: a synchronous query blocks that process's main
  * thread in Atomics.wait, and with it any timer that would forward the bytes it waits for.
  */
-function startDelayLine(targetPort, delayMs) {
-  const child = spawn(process.execPath, [__filename, String(targetPort), String(delayMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+function startDelayLine(targetPort, delayMs, mbps = 0) {
+  const child = spawn(process.execPath, [__filename, String(targetPort), String(delayMs), String(mbps)], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -64,7 +72,7 @@ function startDelayLine(targetPort, delayMs) {
 }
 
 if (require.main === module) {
-  listen(Number(process.argv[2]), Number(process.argv[3]));
+  listen(Number(process.argv[2]), Number(process.argv[3]), Number(process.argv[4] ?? 0));
   process.stdin.on('end', () => process.exit(0)); // the benchmark is gone
   process.stdin.resume();
 } else {

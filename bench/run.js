@@ -28,6 +28,8 @@ const QUICK = !!opts.quick;
 const ROWS = QUICK ? 100_000 : 1_000_000;
 const TXN_ROWS = 10_000;
 const LOOKUPS = QUICK ? 1_000 : 10_000;
+const SPARSE = QUICK ? 5 : 20;
+const LINK_MBPS = 80;
 const LATENCIES = (opts.latency ?? '0,20').split(',').map(Number);
 const BLOCK_SIZE = opts['block-size'] ? Number(opts['block-size']) : undefined;
 // Large enough for the whole database, so that "warm" means warm (the default is 64 MiB).
@@ -62,16 +64,16 @@ function load(db) {
   for (let from = 1; from <= ROWS; from += TXN_ROWS) txn(from);
 }
 const SCAN = 'SELECT count(*) AS n, sum(length(v)) AS bytes FROM t';
-function lookups(db, seed) {
+function lookups(db, seed, n = LOOKUPS) {
   const get = db.prepare('SELECT v FROM t WHERE id = ?').pluck();
-  for (const id of randomIds(LOOKUPS, seed)) if (get.get(id) !== text(id)) throw new Error(`wrong row ${id}`);
+  for (const id of randomIds(n, seed)) if (get.get(id) !== text(id)) throw new Error(`wrong row ${id}`);
 }
 
 const rows = [];
 function record(latency, workload, s3ms, localMs, stats, note = '') {
   const row = { latency, workload, s3ms, localMs, ratio: localMs ? s3ms / localMs : null, stats, note };
   rows.push(row);
-  const st = stats ? `GET ${stats.get} PUT ${stats.put} LIST ${stats.list} DEL ${stats.delete} ↓${mb(stats.bytesDown)} ↑${mb(stats.bytesUp)} bridge ${stats.bridgeCrossings}` : '';
+  const st = stats ? `GET ${stats.get}${stats.getRange ? ` (${stats.getRange} range)` : ""} PUT ${stats.put} LIST ${stats.list} DEL ${stats.delete} ↓${mb(stats.bytesDown)} ↑${mb(stats.bytesUp)} bridge ${stats.bridgeCrossings}` : '';
   console.log(
     `${String(latency).padStart(3)} ms  ${workload.padEnd(30)} ${fmt(s3ms).padStart(9)} ms` +
       (localMs ? `  local ${fmt(localMs).padStart(8)} ms  ×${row.ratio.toFixed(2)}` : '') + `  ${st} ${note}`,
@@ -176,6 +178,25 @@ async function main() {
       const raw = await rawGetThroughput(s3, server.bucket, prefix);
       record(latency, '(e) raw parallel GET (64)', raw.ms, null, null, `${raw.requests} GETs, ${(raw.bytes / 1e6 / (raw.ms / 1000)).toFixed(0)} MB/s`);
       await line?.close();
+
+      // (f) sparse reads: a few lookups in a cold cache, with range GETs and without, on a
+      // line that also limits each connection to LINK_MBPS as real S3 does
+      const slow = server.external ? null : await startDelayLine(server.port, latency, LINK_MBPS);
+      const s3slow = slow ? { ...server.s3, endpoint: `http://127.0.0.1:${slow.port}` } : server.s3;
+      const sdb = new BetterSqlite3(localFile, { readonly: true });
+      const localSparse = timeIt(() => lookups(sdb, 11, SPARSE));
+      sdb.close();
+      for (const [label, rangeReadSize] of [['range GETs (default)', undefined], ['whole blocks', 0]]) {
+        vfs = new S3VFS({ bucket: server.bucket, s3: s3slow, blockSize: BLOCK_SIZE, cacheSize: CACHE_SIZE, rangeReadSize });
+        const fdb = vfs.open(prefix, { readonly: true });
+        fdb.pragma('locking_mode = EXCLUSIVE');
+        vfs.resetStats();
+        const sparse = timeIt(() => lookups(fdb, 11, SPARSE));
+        record(latency, `(f) ${SPARSE} lookups, cold, ${label}`, sparse.ms, localSparse.ms, vfs.stats(), `${LINK_MBPS} MB/s per connection`);
+        fdb.close();
+        await vfs.close();
+      }
+      await slow?.close();
     }
   } finally {
     await server.stop();
@@ -227,7 +248,7 @@ function writeResults(started) {
     'Ratios are sqlite-s3vfs time / better-sqlite3 time on a local file, measured side by side in this run (the machine is shared and noisy).',
     'Both sides use better-sqlite3 defaults (journal_mode DELETE, synchronous FULL); (c) uses locking_mode=EXCLUSIVE on both sides.',
     '(e) is the same server read with 64 parallel SDK GETs of the database\'s objects: the physical limit for (b) and (d).',
-    'How the default block size was chosen: [BLOCK-SIZE.md](BLOCK-SIZE.md).',
+    'How the default block size was chosen: [BLOCK-SIZE.md](BLOCK-SIZE.md). (f) runs on a delay line that also limits each connection to ' + LINK_MBPS + ' MB/s, as one S3 connection is limited; it compares range GETs with whole-block GETs.',
     '',
     ...targetLines(),
     '',
@@ -236,7 +257,7 @@ function writeResults(started) {
     '| latency | workload | s3vfs ms | local ms | ratio | GET | PUT | LIST | DELETE | MB down | MB up | bridge crossings | note |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.latency} ms | ${r.workload} | ${fmt(r.s3ms)} | ${r.localMs ? fmt(r.localMs) : ''} | ${r.ratio ? r.ratio.toFixed(2) : ''} | ` +
-      (r.stats ? `${r.stats.get} | ${r.stats.put} | ${r.stats.list} | ${r.stats.delete} | ${(r.stats.bytesDown / 1e6).toFixed(1)} | ${(r.stats.bytesUp / 1e6).toFixed(1)} | ${r.stats.bridgeCrossings}` : ' | | | | | | ') +
+      (r.stats ? `${r.stats.get}${r.stats.getRange ? ` (${r.stats.getRange} range)` : ""} | ${r.stats.put} | ${r.stats.list} | ${r.stats.delete} | ${(r.stats.bytesDown / 1e6).toFixed(1)} | ${(r.stats.bytesUp / 1e6).toFixed(1)} | ${r.stats.bridgeCrossings}` : ' | | | | | | ') +
       ` | ${r.note} |`),
     '',
   ];

@@ -1,12 +1,14 @@
 // Request and cache counters, kept in a SharedArrayBuffer that the worker writes and
 // the main thread reads at any moment without a round trip.
 
-const FIELDS = ['get', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses'] as const;
+const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses'] as const;
 export type CounterName = (typeof FIELDS)[number];
 
 export interface VfsStats {
   /** S3 requests by type. */
   get: number;
+  /** Of those GETs, the range GETs of part of a block (see S3VFSOptions.rangeReadSize). */
+  getRange: number;
   put: number;
   list: number;
   delete: number;

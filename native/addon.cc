@@ -216,6 +216,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "OP_END_WRITE", OP_END_WRITE);
   SetInt(env, o, "OP_READ_BLOCKS", OP_READ_BLOCKS);
   SetInt(env, o, "OP_WRITE_BLOCKS", OP_WRITE_BLOCKS);
+  SetInt(env, o, "READ_BLOCKS_PIECE", READ_BLOCKS_PIECE);
   return o;
 }
 

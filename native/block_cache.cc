@@ -13,7 +13,7 @@ bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* ou
   if (size < 0 || blockSize <= 0) return false;
   int64_t end = std::min<int64_t>(offset + amount, size);
   for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
-    if (!blocks.count(i)) return false;
+    if (!blocks.count(i)) return ReadPiece(cache, offset, amount, out);
   }
   for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
     const std::vector<uint8_t>& b = blocks.at(i);
@@ -23,6 +23,29 @@ bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* ou
     cache.Touch(const_cast<CachedFile*>(this), i);
   }
   return true;
+}
+
+bool CachedFile::ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
+  if (pieces.empty()) return false;
+  int64_t end = std::min<int64_t>(offset + amount, size);
+  auto it = pieces.upper_bound(offset);
+  if (it == pieces.begin()) return false;
+  --it;
+  int64_t start = it->first;
+  if (start + static_cast<int64_t>(it->second.size()) < end) return false;
+  if (end > offset) std::memcpy(out, it->second.data() + (offset - start), end - offset);
+  cache.Touch(const_cast<CachedFile*>(this), BlockCache::PieceKey(start));
+  return true;
+}
+
+void CachedFile::DropPieces(BlockCache& cache, int64_t first, int64_t last) {
+  if (pieces.empty() || blockSize <= 0) return;
+  // A piece never spans two blocks (InsertPiece), so its start says which block it is in.
+  auto from = pieces.lower_bound(first * blockSize);
+  auto to = last >= INT64_MAX / blockSize - 1 ? pieces.end() : pieces.lower_bound((last + 1) * blockSize);
+  std::vector<int64_t> gone;
+  for (auto it = from; it != to; ++it) gone.push_back(it->first);
+  for (int64_t start : gone) cache.Forget(this, BlockCache::PieceKey(start));
 }
 
 // The bytes of [offset, end) that fall in block `index`, copied into it after growing it
@@ -46,6 +69,7 @@ void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, i
   int64_t end = offset + amount;
   int64_t oldSize = size;
   size = std::max(oldSize, end);
+  DropPieces(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     auto it = blocks.find(i);
     if (it != blocks.end()) ApplyToBlock(cache, it->second, i, offset, end, data);
@@ -75,6 +99,7 @@ void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* dat
   int64_t end = offset + amount;
   int64_t oldSize = size;
   size = std::max(oldSize, end);
+  DropPieces(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     ApplyToBlock(cache, blocks[i], i, offset, end, data);
     cache.MarkDirty(this, i);
@@ -85,6 +110,7 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
   if (size < 0 || newSize >= size) return;
   size = newSize;
   int64_t count = blockSize > 0 ? (newSize + blockSize - 1) / blockSize : 0;
+  DropPieces(cache, std::max<int64_t>(0, count - 1), INT64_MAX);
   std::vector<int64_t> gone;
   for (auto& kv : blocks) if (kv.first >= count) gone.push_back(kv.first);
   for (int64_t i : gone) cache.Forget(this, i);
@@ -102,6 +128,7 @@ void CachedFile::Drop(BlockCache& cache) {
   std::vector<int64_t> all;
   for (auto& kv : blocks) all.push_back(kv.first);
   for (int64_t i : all) cache.Forget(this, i);
+  DropPieces(cache, 0, INT64_MAX);
   size = -1;
 }
 
@@ -147,9 +174,30 @@ void BlockCache::MarkClean(CachedFile* f) {
 void BlockCache::Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len) {
   if (f->dirty.count(index)) return;  // what was written here is newer
   Forget(f, index);
+  f->DropPieces(*this, index, index);
   f->blocks[index].assign(bytes, bytes + len);
   lru_.emplace_back(f, index);
   f->lruPos[index] = std::prev(lru_.end());
+  bytes_ += static_cast<int64_t>(len);
+  Evict();
+}
+
+void BlockCache::InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes, size_t len) {
+  if (len == 0 || f->blockSize <= 0) return;
+  int64_t index = start / f->blockSize;
+  if ((start + static_cast<int64_t>(len) - 1) / f->blockSize != index) return;  // one block each
+  if (f->blocks.count(index) || f->dirty.count(index)) return;  // the whole block is here, maybe newer
+  // Pieces of one block from one reply do not overlap; an older one that does is replaced.
+  auto end = f->pieces.lower_bound((index + 1) * f->blockSize);
+  for (auto it = f->pieces.lower_bound(index * f->blockSize); it != end;) {
+    int64_t s = it->first, e = s + static_cast<int64_t>(it->second.size());
+    ++it;
+    if (s < start + static_cast<int64_t>(len) && e > start) Forget(f, PieceKey(s));
+  }
+  int64_t key = PieceKey(start);
+  f->pieces[start].assign(bytes, bytes + len);
+  lru_.emplace_back(f, key);
+  f->lruPos[key] = std::prev(lru_.end());
   bytes_ += static_cast<int64_t>(len);
   Evict();
 }
@@ -160,6 +208,18 @@ void BlockCache::Touch(CachedFile* f, int64_t index) {
 }
 
 void BlockCache::Forget(CachedFile* f, int64_t index) {
+  if (index < 0) {
+    auto it = f->pieces.find(-1 - index);
+    if (it == f->pieces.end()) return;
+    bytes_ -= static_cast<int64_t>(it->second.size());
+    f->pieces.erase(it);
+    auto pos = f->lruPos.find(index);
+    if (pos != f->lruPos.end()) {
+      lru_.erase(pos->second);
+      f->lruPos.erase(pos);
+    }
+    return;
+  }
   if (f->dirty.erase(index)) {
     dirtyBytes_ -= f->blockSize;
     if (f->dirty.empty()) dirtyFiles_.erase(f);

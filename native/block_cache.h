@@ -23,12 +23,19 @@ struct CachedFile {
   int64_t blockSize = 0;
   std::unordered_map<int64_t, std::vector<uint8_t>> blocks;
   std::unordered_map<int64_t, std::list<std::pair<CachedFile*, int64_t>>::iterator> lruPos;
+  // Byte ranges of blocks not held whole (range GETs), by start offset. They live in the
+  // LRU under the key PieceKey(start), which is negative so it never meets a block index.
+  std::map<int64_t, std::vector<uint8_t>> pieces;
   std::set<int64_t> dirty;  // written here, not yet handed to the worker
   int writerId = 0;         // the worker handle to hand them over with
 
   int64_t BlockLength(int64_t index) const;
-  // Copies [offset, offset + amount) if every block it needs is cached; false if not.
+  // Copies [offset, offset + amount) if every block it needs is cached, or one piece
+  // holds it all; false if not.
   bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  bool ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  // Forgets the pieces that overlap blocks [first, last].
+  void DropPieces(BlockCache& cache, int64_t first, int64_t last);
   // Applies a write the worker has accepted, to the blocks that are cached.
   void Write(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // The blocks a write needs and does not have: old content it does not overwrite.
@@ -49,6 +56,8 @@ class BlockCache {
   // Forgets the files whose name starts with `prefix` (a database's journal, ...).
   void DropFamily(const std::string& mainName);
   void Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len);
+  void InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes, size_t len);
+  static int64_t PieceKey(int64_t start) { return -1 - start; }
   void Touch(CachedFile* f, int64_t index);
   void Forget(CachedFile* f, int64_t index);
   void Resized(int64_t delta) { bytes_ += delta; }

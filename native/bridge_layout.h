@@ -50,11 +50,16 @@ enum Op : int32_t {
   OP_DELETE = 9,     // data: file name
   OP_BEGIN_READ = 10,  // a SHARED lock from NONE: revalidate -> RESULT: 1 if changed, F64_RESULT: size
   OP_END_WRITE = 11,   // a connection left RESERVED or higher: make its writes durable
-  OP_READ_BLOCKS = 12, // F64_OFFSET: first block, ARG: blocks needed -> data: RESULT whole
-                       // blocks from there (more if the worker has them), F64_RESULT: size
+  OP_READ_BLOCKS = 12, // F64_OFFSET: first block, ARG: blocks needed; data (optional): int64
+                       // offset, int32 amount that a read wants -> data: RESULT whole blocks
+                       // from there (more if the worker has them), F64_RESULT: size; or, when
+                       // RESULT is READ_BLOCKS_PIECE, data: int64 start, then bytes of one block
+                       // from there that cover what the read wants (a range GET)
   OP_WRITE_BLOCKS = 13,  // data: ARG records of (int64 index, int32 length, bytes), little-
                          // endian; F64_OFFSET: the file's new size. The blocks' new content.
 };
+
+constexpr int READ_BLOCKS_PIECE = -1;
 
 }  // namespace layout
 }  // namespace s3vfs

@@ -104,8 +104,10 @@ int ShortRead(CachedFile* cf, uint8_t* out, int amount, sqlite3_int64 offset) {
 
 constexpr int kNotCacheable = -1;
 
-// Fetches whole blocks into the cache: one crossing, usually more than asked for.
-int FetchBlocks(S3File* f, int64_t first, int64_t needed) {
+// Fetches blocks into the cache: one crossing, usually more than asked for. A read
+// passes the bytes it wants, and the worker may answer with a piece of a block around
+// them instead (a range GET: its choice); a write needs whole blocks and passes none.
+int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -1, int wantAmount = 0) {
   CachedFile* cf = f->cached;
   Bridge& bridge = f->vfs->Bridge_();
   if (cf->blockSize <= 0 || static_cast<size_t>(cf->blockSize) > bridge.Capacity()) return kNotCacheable;
@@ -113,6 +115,13 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed) {
   Bridge::Request req{layout::OP_READ_BLOCKS};
   req.offset = static_cast<double>(first);
   req.arg = static_cast<int>(std::min(needed, fit));
+  uint8_t want[12];
+  if (wantOffset >= 0) {
+    std::memcpy(want, &wantOffset, 8);
+    std::memcpy(want + 8, &wantAmount, 4);
+    req.payload = want;
+    req.len = sizeof(want);
+  }
   int rc = Call(f, req, SQLITE_IOERR_READ);
   if (rc != SQLITE_OK) return rc;
   // The worker's size: this file's own may be larger by writes not handed over yet.
@@ -120,6 +129,13 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed) {
   if (cf->dirty.empty()) cf->size = workerSize;
   const uint8_t* at = bridge.Data();
   const uint8_t* end = at + bridge.ReplyLen();
+  if (bridge.Result() == layout::READ_BLOCKS_PIECE) {
+    int64_t start;
+    if (end - at < 8) return SQLITE_IOERR_READ;
+    std::memcpy(&start, at, 8);
+    f->vfs->Cache().InsertPiece(cf, start, at + 8, end - at - 8);
+    return SQLITE_OK;
+  }
   for (int64_t i = first; i < first + bridge.Result(); i++) {
     size_t len = static_cast<size_t>(std::max<int64_t>(0, std::min(cf->blockSize, workerSize - i * cf->blockSize)));
     if (at + len > end) break;
@@ -142,7 +158,7 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
   if (cf->size >= 0 && cf->blockSize > 0) {
     int64_t first = offset / cf->blockSize;
     int64_t last = (std::min<int64_t>(offset + amount, cf->size) - 1) / cf->blockSize;
-    int rc = FetchBlocks(f, first, last - first + 1);
+    int rc = FetchBlocks(f, first, last - first + 1, offset, amount);
     if (rc == SQLITE_OK && cf->Read(cache, offset, amount, out)) return ShortRead(cf, out, amount, offset);
     if (rc != SQLITE_OK && rc != kNotCacheable) return rc;
   }

@@ -15,10 +15,16 @@ export interface StoreContext {
   maxDirtyBytes: number;
   /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
   maxStalenessMs: number;
+  /** Bytes of a range GET for a first, out-of-sequence read of a large block; 0: none. */
+  rangeReadSize: number;
 }
+
+/** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
+export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Array; start: number };
 
 let nextOwnerId = 1;
 const READ_AHEAD_BYTES = 32 << 20;
+const MIN_PIECES_TRIED = 8;
 
 export class BlockFile implements CacheOwner {
   /** Size including writes not yet uploaded. */
@@ -41,6 +47,12 @@ export class BlockFile implements CacheOwner {
   private window = 0;
   /** When revalidate() last asked S3. */
   private validatedAt = 0;
+  /** Blocks read in pieces: the next miss in one of them fetches it whole. */
+  private readonly pieced = new Set<number>();
+  /** How many blocks were read in pieces, and how many of them had to be fetched whole
+   *  after all: when that is often, range GETs cost more than they save here. */
+  private piecesTried = 0;
+  private piecesWasted = 0;
 
   /** This file's block size. */
   B: number;
@@ -96,6 +108,7 @@ export class BlockFile implements CacheOwner {
     this.blocks.clear();
     this.dirty.clear();
     this.fetching.clear();
+    this.pieced.clear();
     this.generation++;
   }
 
@@ -120,6 +133,7 @@ export class BlockFile implements CacheOwner {
       return cached;
     }
     if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
+    if (this.pieced.delete(index)) this.piecesWasted++;
     // A block already on its way (read ahead) counts as a hit: its GET started early.
     const pending = this.fetching.get(index);
     this.ctx.cache.counters.add(pending ? 'cacheHits' : 'cacheMisses');
@@ -184,7 +198,9 @@ export class BlockFile implements CacheOwner {
    * already here (read ahead), up to `maxBytes`, so that the main thread crosses the
    * bridge once per run of blocks rather than once per block.
    */
-  async readBlocks(first: number, count: number, maxBytes: number): Promise<{ data: Uint8Array; count: number }> {
+  async readBlocks(first: number, count: number, maxBytes: number, want?: { offset: number; amount: number }): Promise<BlocksRead> {
+    const range = want && count === 1 ? this.pieceFor(first, want.offset, want.amount) : undefined;
+    if (range) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
@@ -202,6 +218,44 @@ export class BlockFile implements CacheOwner {
       at += p.length;
     }
     return { data, count: parts.length };
+  }
+
+  /**
+   * The aligned range of rangeReadSize bytes around a read, when a range GET pays: a
+   * block much larger than that, met for the first time out of sequence (a lookup). A
+   * scan, a block read in pieces before or one already here or on its way is read whole.
+   */
+  private pieceFor(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
+    const R = this.ctx.rangeReadSize;
+    if (R <= 0 || this.B < 4 * R || index >= this.stored || index === this.lastBlock + 1) return undefined;
+    if (this.blocks.has(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
+    // A range GET pays when most blocks are read once (sparse lookups in a large file); a
+    // block read again costs a second GET. Give up once a third of them were.
+    if (this.piecesTried >= MIN_PIECES_TRIED && this.piecesWasted * 3 > this.piecesTried) return undefined;
+    const blockStart = index * this.B;
+    const blockEnd = blockStart + blockLength(index, this.size, this.B);
+    const start = blockStart + Math.floor((offset - blockStart) / R) * R;
+    const end = Math.min(blockEnd, blockStart + Math.ceil((offset + amount - blockStart) / R) * R);
+    if (offset < blockStart || end <= start || offset + amount > blockEnd) return undefined;
+    return { start, end };
+  }
+
+  /** Bytes [start, end) of block `index`, by a range GET; they go to the main thread only. */
+  private async fetchPiece(index: number, start: number, end: number): Promise<Uint8Array> {
+    this.pieced.add(index);
+    this.piecesTried++;
+    this.lastBlock = index;
+    this.window = 0;
+    this.ctx.cache.counters.add('cacheMisses');
+    const base = index * this.B;
+    const got = await this.ctx.s3.get(blockKey(this.name, index), { start: start - base, end: end - base });
+    if (!got) {
+      throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+    }
+    if (got.body.length !== end - start) {
+      throw new Error(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`);
+    }
+    return got.body;
   }
 
   /** Fetches every block not cached yet, in parallel, up to `maxBytes`. */

@@ -62,11 +62,13 @@ export class S3Objects {
     throw describeS3Error(err, { bucket: this.bucket, endpoint: this.endpoint, operation, key });
   }
 
-  /** The object's bytes, or null when it does not exist. */
-  async get(key: string): Promise<GetResult> {
+  /** The object's bytes (or bytes [range.start, range.end) of it), or null when it does not exist. */
+  async get(key: string, range?: { start: number; end: number }): Promise<GetResult> {
     this.counters.add('get');
+    if (range) this.counters.add('getRange');
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const Range = range ? `bytes=${range.start}-${range.end - 1}` : undefined;
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
       const body = await out.Body!.transformToByteArray();
       this.counters.add('bytesDown', body.length);
       return { body, etag: out.ETag };

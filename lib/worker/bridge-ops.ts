@@ -21,6 +21,13 @@ export function parseBlocks(payload: Uint8Array, count: number): { index: number
   return out;
 }
 
+/** OP_READ_BLOCKS' optional payload: int64 offset, int32 amount that a read wants. */
+function parseWant(payload: Uint8Array): { offset: number; amount: number } | undefined {
+  if (payload.length !== 12) return undefined;
+  const view = new DataView(payload.buffer, payload.byteOffset, 12);
+  return { offset: Number(view.getBigInt64(0, true)), amount: view.getInt32(8, true) };
+}
+
 export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
   const serve = async (req: Request): Promise<Reply> => {
     switch (req.op) {
@@ -68,8 +75,14 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       }
       case L.OP_READ_BLOCKS: {
         const f = files.handle(req.fileId);
-        const { data, count } = await f.readBlocks(req.offset, req.arg, capacity());
-        return { data, result: count, f64: f.size };
+        const got = await f.readBlocks(req.offset, req.arg, capacity(), parseWant(req.payload));
+        if ('piece' in got) {
+          const data = new Uint8Array(8 + got.piece.length);
+          new DataView(data.buffer).setBigInt64(0, BigInt(got.start), true);
+          data.set(got.piece, 8);
+          return { data, result: L.READ_BLOCKS_PIECE, f64: f.size };
+        }
+        return { data: got.data, result: got.count, f64: f.size };
       }
       default:
         throw new Error(`unknown bridge op ${req.op}`);

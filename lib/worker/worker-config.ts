@@ -11,5 +11,6 @@ export interface WorkerConfig {
   cacheBytes: number;
   concurrency: number;
   maxStalenessMs: number;
+  rangeReadSize: number;
   testHooks: boolean;
 }

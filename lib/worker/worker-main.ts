@@ -22,6 +22,7 @@ const files = new FileTable(
     concurrency: config.concurrency,
     maxDirtyBytes: Math.max(config.cacheBytes / 2, 4 * config.blockSize),
     maxStalenessMs: config.maxStalenessMs,
+    rangeReadSize: config.rangeReadSize,
   },
   config.connection.bucket,
 );
