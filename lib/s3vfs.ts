@@ -39,6 +39,14 @@ export interface S3VFSOptions {
    *  larger. A second miss in that block fetches it whole. Saves time and transfer on
    *  sparse reads of large databases; costs one GET more per block read twice. */
   rangeReadSize?: number;
+  /** The layout of new databases (default 'versioned': immutable blocks, a manifest whose
+   *  conditional PUT is the commit point, a single-writer lease; needs an S3 that honours
+   *  If-Match / If-None-Match). 'compat' writes the Python sqlite-s3vfs layout. An existing
+   *  database is always opened in the layout it has. See docs/FORMAT.md. */
+  layout?: 'versioned' | 'compat';
+  /** How long a writer's lease lasts without renewal (default 30 s): after a crash, other
+   *  writers wait this long. It is renewed while the writer works. */
+  leaseTtlMs?: number;
   /** Longest wait for one VFS operation before the VFS gives up for good (default 120 s). */
   timeoutMs?: number;
   /** TCP connect timeout towards S3 (default 3 s) and per-request timeout (default 30 s). */
@@ -57,6 +65,12 @@ const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for look
 function positiveInt(name: string, v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new TypeError(`${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+function layoutOption(v: unknown): 'versioned' | 'compat' {
+  if (v === undefined) return 'versioned';
+  if (v !== 'versioned' && v !== 'compat') throw new TypeError(`layout must be 'versioned' or 'compat', got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -113,6 +127,8 @@ export class S3VFS {
       cacheBytes: (this.cacheBytes = positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024)),
       concurrency: positiveInt('concurrency', options.concurrency, 32),
       maxStalenessMs: options.maxStalenessMs === undefined ? 0 : nonNegative('maxStalenessMs', options.maxStalenessMs),
+      newLayout: layoutOption(options.layout),
+      leaseTtlMs: positiveInt('leaseTtlMs', options.leaseTtlMs, 30_000),
       rangeReadSize: options.rangeReadSize === 0 ? 0 : positiveInt('rangeReadSize', options.rangeReadSize, DEFAULT_RANGE_READ),
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };

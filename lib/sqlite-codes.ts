@@ -1,4 +1,5 @@
 // SQLite result codes the worker replies with (sqlite3.h).
+export const SQLITE_BUSY = 5;
 export const SQLITE_IOERR = 10;
 export const SQLITE_CANTOPEN = 14;
 export const SQLITE_IOERR_READ = 10 | (1 << 8);

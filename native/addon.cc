@@ -217,6 +217,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "OP_READ_BLOCKS", OP_READ_BLOCKS);
   SetInt(env, o, "OP_WRITE_BLOCKS", OP_WRITE_BLOCKS);
   SetInt(env, o, "READ_BLOCKS_PIECE", READ_BLOCKS_PIECE);
+  SetInt(env, o, "OP_BEGIN_WRITE", OP_BEGIN_WRITE);
   return o;
 }
 

@@ -57,6 +57,8 @@ enum Op : int32_t {
                        // from there that cover what the read wants (a range GET)
   OP_WRITE_BLOCKS = 13,  // data: ARG records of (int64 index, int32 length, bytes), little-
                          // endian; F64_OFFSET: the file's new size. The blocks' new content.
+  OP_BEGIN_WRITE = 14,   // RESERVED from SHARED: a versioned database takes its write lease
+                         // (fails with SQLITE_BUSY while another writer holds it)
 };
 
 constexpr int READ_BLOCKS_PIECE = -1;

@@ -288,6 +288,14 @@ int xLock(sqlite3_file* pf, int level) {
     }
     if (f->cached->dirty.empty()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
   }
+  if (rc == SQLITE_OK && before < SQLITE_LOCK_RESERVED && level >= SQLITE_LOCK_RESERVED) {
+    // A write transaction: the worker takes the database's write lease, if it has one.
+    int wrc = Call(f, {layout::OP_BEGIN_WRITE}, SQLITE_IOERR_LOCK);
+    if (wrc != SQLITE_OK) {
+      f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, before);
+      return wrc;
+    }
+  }
   return rc;
 }
 

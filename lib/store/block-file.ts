@@ -17,6 +17,10 @@ export interface StoreContext {
   maxStalenessMs: number;
   /** Bytes of a range GET for a first, out-of-sequence read of a large block; 0: none. */
   rangeReadSize: number;
+  /** The layout of new databases: versioned (manifest, leases) or the seed's. */
+  layout: 'versioned' | 'compat';
+  /** How long a writer's lease lasts without renewal. */
+  leaseTtlMs: number;
 }
 
 /** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
@@ -31,22 +35,22 @@ export class BlockFile implements CacheOwner {
   size = 0;
   openCount = 0;
   /** Blocks that exist in the bucket, as of the last listing or upload. */
-  private stored = 0;
+  protected stored = 0;
   /** Blocks in the bucket that are not part of the file (see readListing). */
   private orphans: number[] = [];
   private etag0: string | undefined;
-  private readonly blocks = new Map<number, Uint8Array>();
-  private readonly dirty = new Set<number>();
+  protected readonly blocks = new Map<number, Uint8Array>();
+  protected readonly dirty = new Set<number>();
   private readonly ownerId = nextOwnerId++;
   /** GETs under way, so that a block is never fetched twice at once. */
   private readonly fetching = new Map<number, Promise<Uint8Array>>();
   /** Bumped whenever cached content becomes invalid: a fetch started before lands nowhere. */
-  private generation = 0;
+  protected generation = 0;
   /** Read-ahead state: the last block entered, and how far ahead sequential access fetches. */
   private lastBlock = -2;
   private window = 0;
   /** When revalidate() last asked S3. */
-  private validatedAt = 0;
+  protected validatedAt = 0;
   /** Blocks read in pieces: the next miss in one of them fetches it whole. */
   private readonly pieced = new Set<number>();
   /** How many blocks were read in pieces, and how many of them had to be fetched whole
@@ -59,7 +63,7 @@ export class BlockFile implements CacheOwner {
 
   constructor(
     readonly name: string,
-    private readonly ctx: StoreContext,
+    protected readonly ctx: StoreContext,
     blockSize = ctx.blockSize,
   ) {
     this.B = blockSize;
@@ -99,11 +103,26 @@ export class BlockFile implements CacheOwner {
     this.etag0 = listing.count > 0 ? blocks.find((b) => b.index === 0)?.etag : undefined;
   }
 
+  /** The object that holds block `index` of the file as last read or written. */
+  objectKey(index: number): string {
+    return this.keyOf(index);
+  }
+
+  /** The object that holds block `index` (which lies below `stored`). */
+  protected keyOf(index: number): string {
+    return blockKey(this.name, index);
+  }
+
+  /** Frees memory in a long transaction: written blocks go up, without committing anything. */
+  async spill(): Promise<void> {
+    await this.flush();
+  }
+
   evictBlock(index: number): void {
     if (!this.dirty.has(index)) this.blocks.delete(index);
   }
 
-  private dropCache(): void {
+  protected dropCache(): void {
     for (const i of this.blocks.keys()) this.ctx.cache.remove(this.ownerId, i);
     this.blocks.clear();
     this.dirty.clear();
@@ -112,12 +131,12 @@ export class BlockFile implements CacheOwner {
     this.generation++;
   }
 
-  private cacheClean(index: number, bytes: Uint8Array): void {
+  protected cacheClean(index: number, bytes: Uint8Array): void {
     this.blocks.set(index, bytes);
     this.ctx.cache.add(this.ownerId, this, index, bytes.length);
   }
 
-  private setDirty(index: number, bytes: Uint8Array): void {
+  protected setDirty(index: number, bytes: Uint8Array): void {
     this.ctx.cache.remove(this.ownerId, index);
     this.blocks.set(index, bytes);
     this.dirty.add(index);
@@ -167,8 +186,9 @@ export class BlockFile implements CacheOwner {
   private fetch(index: number): Promise<Uint8Array> {
     const generation = this.generation;
     const want = blockLength(index, this.size, this.B);
+    const key = this.keyOf(index);
     const p = (async () => {
-      const got = await this.ctx.s3.get(blockKey(this.name, index));
+      const got = await this.ctx.s3.get(key);
       if (!got) {
         throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
       }
@@ -227,7 +247,7 @@ export class BlockFile implements CacheOwner {
    */
   private pieceFor(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
     const R = this.ctx.rangeReadSize;
-    if (R <= 0 || this.B < 4 * R || index >= this.stored || index === this.lastBlock + 1) return undefined;
+    if (R <= 0 || blockLength(index, this.size, this.B) < 4 * R || index >= this.stored || index === this.lastBlock + 1) return undefined;
     if (this.blocks.has(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
     // A range GET pays when most blocks are read once (sparse lookups in a large file); a
     // block read again costs a second GET. Give up once a third of them were.
@@ -248,7 +268,7 @@ export class BlockFile implements CacheOwner {
     this.window = 0;
     this.ctx.cache.counters.add('cacheMisses');
     const base = index * this.B;
-    const got = await this.ctx.s3.get(blockKey(this.name, index), { start: start - base, end: end - base });
+    const got = await this.ctx.s3.get(this.keyOf(index), { start: start - base, end: end - base });
     if (!got) {
       throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
     }

@@ -4,6 +4,8 @@ import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockPrefix } from './block-layout';
+import { MemoryFile } from './memory-file';
+import { VersionedFile } from './versioned-file';
 
 interface Handle {
   file: BlockFile;
@@ -22,25 +24,46 @@ export class FileTable {
     private readonly bucket: string,
   ) {}
 
-  /** The known file of that name, listed from the bucket the first time. */
-  async file(name: string): Promise<BlockFile> {
+  /** The known file of that name, read from the bucket the first time. */
+  async file(name: string, isMain = false): Promise<BlockFile> {
     let f = this.byName.get(name);
     if (!f) {
-      f = new BlockFile(name, this.ctx, this.familyBlockSize(name));
-      await f.load();
+      f = isMain ? await this.loadDatabase(name) : await this.loadFamilyFile(name);
       this.byName.set(name, f);
     }
     return f;
   }
 
-  /** A journal (or WAL, super-journal) is cut like its database, whatever the default:
-   *  another reader of the database must be able to roll it back. */
-  private familyBlockSize(name: string): number {
+  /**
+   * A database: versioned if it has a manifest (one GET), in the seed layout if it has
+   * blocks (one LIST), else new, in the layout the options ask for.
+   */
+  private async loadDatabase(name: string): Promise<BlockFile> {
+    const versioned = new VersionedFile(name, this.ctx, this.ctx.blockSize, this.ctx.leaseTtlMs);
+    await versioned.load();
+    if (versioned.manifest) return versioned;
+    const seed = new BlockFile(name, this.ctx, this.ctx.blockSize);
+    await seed.load();
+    return seed.exists || this.ctx.layout === 'compat' ? seed : versioned;
+  }
+
+  /** A journal (or WAL, super-journal) of a versioned database stays in memory; one of a
+   *  seed-layout database is cut like it, whatever the default, so that another reader of
+   *  the database can roll it back. */
+  private async loadFamilyFile(name: string): Promise<BlockFile> {
+    const main = this.mainOf(name);
+    if (main instanceof VersionedFile) return new MemoryFile(name, this.ctx, main.B);
+    const f = new BlockFile(name, this.ctx, main?.B ?? this.ctx.blockSize);
+    await f.load();
+    return f;
+  }
+
+  private mainOf(name: string): BlockFile | undefined {
     let best: BlockFile | undefined;
     for (const [n, f] of this.byName) {
       if (name.startsWith(`${n}-`) && (!best || n.length > best.name.length)) best = f;
     }
-    return best?.B ?? this.ctx.blockSize;
+    return best;
   }
 
   handle(id: number): BlockFile {
@@ -61,7 +84,7 @@ export class FileTable {
       this.forgetFamily(name);
       await this.byName.get(name)?.revalidate();
     }
-    const f = await this.file(name);
+    const f = await this.file(name, (flags & SQLITE_OPEN_MAIN_DB) !== 0);
     if (!f.exists && !(flags & SQLITE_OPEN_CREATE)) {
       throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
     }
@@ -78,6 +101,7 @@ export class FileTable {
     h.file.openCount--;
     await this.flushAll();
     if (h.flags & SQLITE_OPEN_DELETEONCLOSE) await h.file.remove();
+    if (h.file instanceof VersionedFile && h.file.openCount === 0) await h.file.releaseLease();
   }
 
   /**
@@ -88,11 +112,10 @@ export class FileTable {
    * even when synchronous=OFF means it never calls xSync.
    */
   private async beforeChange(f: BlockFile): Promise<void> {
+    // A versioned database needs no such order: nothing counts until its manifest does.
+    if (!isSeedLayout(f)) return;
     for (const other of this.byName.values()) {
-      if (other !== f && other.isDirty) {
-        await this.flushAll();
-        return;
-      }
+      if (other !== f && isSeedLayout(other) && other.isDirty) await other.flush();
     }
   }
 
@@ -104,7 +127,7 @@ export class FileTable {
     // A big transaction must not hold the whole database in memory. Uploading early is
     // what an OS does with dirty pages; SQLite's order still holds, since any journal
     // data went up before this file was first written (beforeChange).
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.flush();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
   }
 
   /** Blocks written on the main thread, whole, with the file's new size. */
@@ -113,7 +136,7 @@ export class FileTable {
     await this.beforeChange(f);
     this.noteWrite(id);
     f.putBlocks(size, blocks);
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.flush();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
   }
 
   async truncate(id: number, size: number): Promise<void> {
@@ -137,8 +160,29 @@ export class FileTable {
    */
   async sync(id: number): Promise<void> {
     const h = this.handles.get(id);
+    // A versioned database commits at its own sync; its journal is memory.
+    if (h && !isSeedLayout(h.file)) return this.commit(h.file);
     if (h && h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databaseWritten) return;
     await this.flushAll();
+  }
+
+  /** Makes a file durable; a versioned database whose commit failed loses its journal too
+   *  (it would roll back what S3 never saw), and re-reads its manifest. */
+  private async commit(f: BlockFile): Promise<void> {
+    try {
+      await f.flush();
+    } catch (err) {
+      if (f instanceof VersionedFile) {
+        for (const [n, other] of this.byName) if (n.startsWith(`${f.name}-`) && other instanceof MemoryFile) await other.remove();
+      }
+      throw err;
+    }
+  }
+
+  /** The start of a write transaction on a database: a versioned one takes its lease. */
+  async beginWrite(id: number): Promise<void> {
+    const f = this.handle(id);
+    if (f instanceof VersionedFile) await f.beginWrite();
   }
 
   /** The end of a write transaction: everything goes up. */
@@ -148,7 +192,7 @@ export class FileTable {
   }
 
   async flushAll(): Promise<void> {
-    for (const f of this.byName.values()) if (f.isDirty) await f.flush();
+    for (const f of this.byName.values()) if (f.isDirty) await this.commit(f);
   }
 
   async access(name: string): Promise<boolean> {
@@ -182,4 +226,10 @@ export class FileTable {
     const f = this.byName.get(name);
     if (f && f.openCount === 0 && !f.isDirty) this.byName.delete(name);
   }
+}
+
+/** A file of the seed layout, whose crash safety rests on upload order (not a versioned
+ *  database or its memory journal). */
+function isSeedLayout(f: BlockFile): boolean {
+  return !(f instanceof VersionedFile) && !(f instanceof MemoryFile);
 }

@@ -5,6 +5,7 @@ import https from 'node:https';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -18,7 +19,19 @@ export interface ListedObject {
   key: string;
   size: number;
   etag?: string;
+  lastModified?: Date;
 }
+
+/** A conditional PUT found the object not in the state it required (HTTP 412). */
+export class PreconditionFailed extends Error {
+  constructor(readonly key: string) {
+    super(`the conditional PUT of ${key} failed: the object changed`);
+    this.name = 'PreconditionFailed';
+  }
+}
+
+/** What a conditional PUT requires: no object yet, or the object with this ETag. */
+export type PutCondition = { ifNoneMatch: '*' } | { ifMatch: string };
 
 export interface StoreConnection {
   bucket: string;
@@ -94,15 +107,46 @@ export class S3Objects {
     }
   }
 
-  /** Stores the bytes; returns the new ETag. */
-  async put(key: string, body: Uint8Array): Promise<string | undefined> {
+  /** Stores the bytes; returns the new ETag. A condition unmet throws PreconditionFailed. */
+  async put(key: string, body: Uint8Array, condition?: PutCondition): Promise<string | undefined> {
     this.counters.add('put');
     this.counters.add('bytesUp', body.length);
+    const ifMatch = condition && 'ifMatch' in condition ? this.etagForm(condition.ifMatch) : undefined;
+    const IfNoneMatch = condition && 'ifNoneMatch' in condition ? '*' : undefined;
     try {
-      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body }));
+      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: ifMatch, IfNoneMatch }));
+      if (ifMatch) this.quoteEtags ??= true;
       return out.ETag;
     } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) {
+        if (ifMatch && this.quoteEtags === undefined && (await this.head(key)) === (condition as { ifMatch: string }).ifMatch) {
+          // The ETag matched as the server reports it: the server wants it in the other
+          // form (radosgw 16 compares If-Match without quotes). Learn that, once.
+          this.quoteEtags = false;
+          return this.put(key, body, condition);
+        }
+        throw new PreconditionFailed(key);
+      }
       this.fail(err, 'PUT', key);
+    }
+  }
+
+  /** Whether If-Match takes the ETag with its quotes (AWS) or without (radosgw 16). */
+  private quoteEtags: boolean | undefined;
+  private etagForm(etag: string): string {
+    return this.quoteEtags === false ? etag.replace(/"/g, '') : etag;
+  }
+
+  /** The object's ETag, or null when it does not exist. */
+  async head(key: string): Promise<string | null> {
+    this.counters.add('head');
+    try {
+      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return out.ETag ?? null;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return null;
+      this.fail(err, 'HEAD', key);
     }
   }
 
@@ -120,7 +164,7 @@ export class S3Objects {
       } catch (err) {
         this.fail(err, 'LIST', prefix);
       }
-      for (const o of out.Contents ?? []) found.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag });
+      for (const o of out.Contents ?? []) found.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag, lastModified: o.LastModified });
       token = out.IsTruncated && maxKeys === undefined ? out.NextContinuationToken : undefined;
     } while (token);
     return found;

@@ -73,6 +73,9 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         const changed = await files.beginRead(req.fileId);
         return { result: changed ? 1 : 0, f64: files.handle(req.fileId).size };
       }
+      case L.OP_BEGIN_WRITE:
+        await files.beginWrite(req.fileId);
+        return {};
       case L.OP_READ_BLOCKS: {
         const f = files.handle(req.fileId);
         const got = await f.readBlocks(req.offset, req.arg, capacity(), parseWant(req.payload));
@@ -103,7 +106,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       case L.OP_FILE_SIZE: return C.SQLITE_IOERR_FSTAT;
       case L.OP_ACCESS: return C.SQLITE_IOERR_ACCESS;
       case L.OP_DELETE: return C.SQLITE_IOERR_DELETE;
-      case L.OP_BEGIN_READ: return C.SQLITE_IOERR_LOCK;
+      case L.OP_BEGIN_READ:
+      case L.OP_BEGIN_WRITE: return C.SQLITE_IOERR_LOCK;
       default: return C.SQLITE_IOERR;
     }
   };

@@ -84,7 +84,9 @@ export class BridgeServer {
     } catch (err) {
       const bytes = this.encoder.encode(JSON.stringify(toReport(err)));
       errorLen = Math.min(bytes.length, this.data.length);
-      reply = { status: this.failureStatus(req.op), data: bytes.subarray(0, errorLen) };
+      // An error may name its own SQLite code (SQLITE_BUSY for a lease held elsewhere).
+      const status = (err as { sqliteStatus?: number }).sqliteStatus ?? this.failureStatus(req.op);
+      reply = { status, data: bytes.subarray(0, errorLen) };
     }
     const data = reply.data;
     if (data && data.length > this.data.length) throw new Error('bridge reply larger than the shared buffer');

@@ -3,6 +3,8 @@ import { S3VFSError } from '../errors';
 import { blockCount, blockIndexOf, blockKey, blockPrefix } from '../store/block-layout';
 import type { FileTable } from '../store/file-table';
 import { mapLimit, type S3Objects } from '../store/s3-objects';
+import { VersionedFile } from '../store/versioned-file';
+import { VersionedLoad } from '../store/versioned-load';
 
 export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Promise<void>, testHooks: boolean) {
   const { blockSize: defaultBlockSize, concurrency } = files.ctx;
@@ -10,6 +12,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     if (files.isOpen(name)) throw new S3VFSError(`cannot ${what} '${name}' while it is open; close the database first`, 'EBUSY');
   };
 
+  const versioned = new Map<string, VersionedLoad>();
   const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
     async flush() {
       await files.flushAll();
@@ -18,7 +21,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     async stat(name: string) {
       await files.flushAll();
       files.forget(name);
-      const f = await files.file(name);
+      const f = await files.file(name, true);
       return { size: f.size, blockSize: f.B };
     },
     /** Blocks [from, from + count) of a file, fetched in parallel, concatenated. */
@@ -29,8 +32,9 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     },
     async readBlocks(name: string, from: number, count: number, size: number, blockSize: number) {
       const indexes = Array.from({ length: count }, (_, i) => from + i);
+      const f = await files.file(name, true);
       const parts = await mapLimit(indexes, concurrency, async (i) => {
-        const got = await s3.get(blockKey(name, i));
+        const got = await s3.get(f.objectKey(i));
         const want = Math.min(blockSize, size - i * blockSize);
         if (!got || got.body.length !== want) {
           throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
@@ -47,16 +51,31 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     },
     async deserializeBegin(name: string) {
       notOpen(name, 'deserialize into');
+      files.forget(name);
+      const target = await files.file(name, true);
+      if (target instanceof VersionedFile) {
+        versioned.set(name, new VersionedLoad(name, s3, target.manifest, target.manifestEtag, defaultBlockSize));
+        return;
+      }
       // A journal left by an old crash would be "rolled back" onto the new bytes.
       await files.delete(`${name}-journal`);
       files.forget(`${name}-journal`);
     },
     async putBlock(name: string, index: number, bytes: Uint8Array) {
+      const load = versioned.get(name);
+      if (load) return load.putBlock(index, bytes);
       await s3.put(blockKey(name, index), bytes);
     },
     /** Block 0 goes last: until then the prefix holds no database a reader would open. */
     async deserializeEnd(name: string, size: number, block0: Uint8Array) {
       notOpen(name, 'deserialize into');
+      const load = versioned.get(name);
+      if (load) {
+        versioned.delete(name);
+        await load.commit(size, block0);
+        files.forget(name);
+        return;
+      }
       const count = blockCount(size, defaultBlockSize);
       const listed = await s3.list(blockPrefix(name));
       const stale = listed.filter((o) => blockIndexOf(name, o.key) >= count).map((o) => o.key);
@@ -66,6 +85,11 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     },
     /** Removes blocks written by a deserialize that failed before its block 0. */
     async deserializeAbort(name: string, fromIndex: number) {
+      const load = versioned.get(name);
+      if (load) {
+        versioned.delete(name);
+        return load.abort();
+      }
       const listed = await s3.list(blockPrefix(name));
       if (listed.some((o) => blockIndexOf(name, o.key) === 0)) return; // an older database lives here
       const mine = listed.filter((o) => blockIndexOf(name, o.key) >= fromIndex).map((o) => o.key);

@@ -12,5 +12,7 @@ export interface WorkerConfig {
   concurrency: number;
   maxStalenessMs: number;
   rangeReadSize: number;
+  newLayout: 'versioned' | 'compat';
+  leaseTtlMs: number;
   testHooks: boolean;
 }

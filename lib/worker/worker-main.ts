@@ -23,6 +23,8 @@ const files = new FileTable(
     maxDirtyBytes: Math.max(config.cacheBytes / 2, 4 * config.blockSize),
     maxStalenessMs: config.maxStalenessMs,
     rangeReadSize: config.rangeReadSize,
+    layout: config.newLayout,
+    leaseTtlMs: config.leaseTtlMs,
   },
   config.connection.bucket,
 );

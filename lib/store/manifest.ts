@@ -1,0 +1,78 @@
+// The versioned layout (docs/FORMAT.md): a database named N is the object N/manifest.json,
+// which lists immutable block objects. Replacing the manifest with a conditional PUT is
+// the commit point; the lease object N/lease.json says which writer may do it.
+import { randomBytes } from 'node:crypto';
+
+export const FORMAT = 'sqlite-s3vfs/versioned';
+export const FORMAT_VERSION = 1;
+
+export interface Manifest {
+  format: typeof FORMAT;
+  version: number;
+  /** SQLite's page size (from the header in block 0), 0 while the database is empty. */
+  pageSize: number;
+  blockSize: number;
+  /** Bytes in the database file. */
+  size: number;
+  /** Commits so far; each one adds 1. */
+  commit: number;
+  /** The lease generation of the writer that wrote this manifest (see lease.ts). */
+  generation: number;
+  /** Block i's object key, relative to "N/": ceil(size / blockSize) of them. */
+  blocks: string[];
+}
+
+export function manifestKey(name: string): string {
+  return `${name}/manifest.json`;
+}
+
+export function leaseKey(name: string): string {
+  return `${name}/lease.json`;
+}
+
+/** Prefix of the block objects a versioned database writes (others may be seed blocks, after migrate). */
+export function versionedBlockPrefix(name: string): string {
+  return `${name}/v/`;
+}
+
+/** A new, never reused key for a new version of block `index`: blocks are immutable. */
+export function newBlockKey(index: number, commit: number): string {
+  return `v/${String(index).padStart(10, '0')}.${commit}.${randomBytes(6).toString('hex')}`;
+}
+
+export function emptyManifest(blockSize: number): Manifest {
+  return { format: FORMAT, version: FORMAT_VERSION, pageSize: 0, blockSize, size: 0, commit: 0, generation: 0, blocks: [] };
+}
+
+/** The page size a database header (the first 100 bytes of block 0) records. */
+export function pageSizeOf(header: Uint8Array): number {
+  if (header.length < 18) return 0;
+  const v = (header[16] << 8) | header[17];
+  return v === 1 ? 65536 : v;
+}
+
+/** Parses and checks a manifest; an error names the object and what is wrong with it. */
+export function parseManifest(key: string, bytes: Uint8Array): Manifest {
+  let m: Manifest;
+  try {
+    m = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new Error(`${key} is not a sqlite-s3vfs manifest: ${(err as Error).message}`);
+  }
+  const bad = (what: string) => new Error(`${key} is not a valid sqlite-s3vfs manifest: ${what}`);
+  if (!m || m.format !== FORMAT) throw bad(`format is ${JSON.stringify(m?.format)}, expected "${FORMAT}"`);
+  if (m.version !== FORMAT_VERSION) throw bad(`version ${m.version} is not supported (this library reads version ${FORMAT_VERSION})`);
+  for (const field of ['blockSize', 'size', 'commit', 'generation', 'pageSize'] as const) {
+    if (!Number.isSafeInteger(m[field]) || m[field] < 0) throw bad(`${field} is ${JSON.stringify(m[field])}`);
+  }
+  if (m.blockSize <= 0) throw bad('blockSize is 0');
+  if (!Array.isArray(m.blocks) || m.blocks.length !== Math.ceil(m.size / m.blockSize)) {
+    throw bad(`it lists ${m.blocks?.length} blocks for ${m.size} bytes in blocks of ${m.blockSize}`);
+  }
+  if (m.blocks.some((b) => typeof b !== 'string' || !b || b.startsWith('/') || b.includes('..'))) throw bad('a block key is not a relative key');
+  return m;
+}
+
+export function encodeManifest(m: Manifest): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(m));
+}

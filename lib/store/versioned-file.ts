@@ -1,0 +1,184 @@
+// A database in the versioned layout (docs/FORMAT.md): its blocks are immutable objects
+// listed by N/manifest.json. Writes upload new block objects; a commit then replaces the
+// manifest with one conditional PUT, which is the commit point: a crash before it leaves
+// the old database whole, after it the new one. Only the holder of the lease commits.
+import { S3VFSError } from '../errors';
+import { BlockFile, type StoreContext } from './block-file';
+import { blockCount } from './block-layout';
+import { BusyError, Lease } from './lease';
+import {
+  emptyManifest,
+  encodeManifest,
+  leaseKey,
+  manifestKey,
+  newBlockKey,
+  pageSizeOf,
+  parseManifest,
+  type Manifest,
+} from './manifest';
+import { mapLimit, PreconditionFailed, type GetResult } from './s3-objects';
+
+export class VersionedFile extends BlockFile {
+  /** The manifest this file's content is read from; null before the first commit. */
+  manifest: Manifest | null = null;
+  private etag: string | undefined;
+
+  get manifestEtag(): string | undefined {
+    return this.etag;
+  }
+  /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
+  private readonly uploaded = new Map<number, string>();
+  private readonly lease: Lease;
+  /** A commit failed: what this file holds is not in S3; read the manifest again. */
+  private stale = false;
+
+  constructor(name: string, ctx: StoreContext, blockSize: number, leaseTtlMs: number) {
+    super(name, ctx, blockSize);
+    this.lease = new Lease(ctx.s3, leaseKey(name), leaseTtlMs);
+  }
+
+  /** Reads the manifest: one GET, no LIST. */
+  override async load(): Promise<void> {
+    this.apply(await this.ctx.s3.get(manifestKey(this.name)));
+  }
+
+  private apply(got: GetResult): void {
+    this.dropCache();
+    this.uploaded.clear();
+    this.stale = false;
+    this.manifest = got ? parseManifest(manifestKey(this.name), got.body) : null;
+    this.etag = got?.etag;
+    if (this.manifest) this.B = this.manifest.blockSize;
+    this.size = this.manifest?.size ?? 0;
+    this.stored = this.manifest?.blocks.length ?? 0;
+  }
+
+  protected override keyOf(index: number): string {
+    return `${this.name}/${this.uploaded.get(index) ?? this.manifest!.blocks[index]}`;
+  }
+
+  override get isDirty(): boolean {
+    return super.isDirty || this.uploaded.size > 0 || this.size !== (this.manifest?.size ?? 0);
+  }
+
+  /** Uploads written blocks as new objects; nobody reads them until a manifest lists them. */
+  override async spill(): Promise<void> {
+    const commit = (this.manifest?.commit ?? 0) + 1;
+    const count = blockCount(this.size, this.B);
+    const indexes = [...this.dirty].filter((i) => i < count).sort((a, b) => a - b);
+    await mapLimit(indexes, this.ctx.concurrency, async (i) => {
+      const bytes = this.blocks.get(i)!;
+      const key = newBlockKey(i, commit);
+      await this.ctx.s3.put(`${this.name}/${key}`, bytes);
+      this.uploaded.set(i, key);
+      this.dirty.delete(i);
+      this.cacheClean(i, bytes);
+    });
+    for (const i of [...this.dirty]) if (i >= count) this.dirty.delete(i);
+    this.stored = count;
+  }
+
+  /** Commits: the written blocks go up in parallel, then the manifest, conditionally. */
+  override async flush(): Promise<void> {
+    if (!this.isDirty) return;
+    try {
+      await this.spill();
+      await this.lease.renewIfDue();
+      if (this.lease.generation === undefined) throw new BusyError(`this writer does not hold the write lease of '${this.name}'`);
+      const count = blockCount(this.size, this.B);
+      const old = this.manifest ?? emptyManifest(this.B);
+      const blocks = Array.from({ length: count }, (_, i) => this.uploaded.get(i) ?? old.blocks[i]);
+      const block0 = this.blocks.get(0);
+      const next: Manifest = {
+        ...old,
+        blockSize: this.B,
+        pageSize: block0 ? pageSizeOf(block0) : old.pageSize,
+        size: this.size,
+        commit: old.commit + 1,
+        generation: this.lease.generation,
+        blocks,
+      };
+      this.etag = await this.putManifest(next);
+      this.manifest = next;
+      this.uploaded.clear();
+    } catch (err) {
+      this.lost();
+      if (err instanceof PreconditionFailed) {
+        throw new S3VFSError(
+          `the commit to ${manifestKey(this.name)} failed: another writer changed the database (this writer's lease was taken over); the transaction is rolled back`,
+          'ECONFLICT',
+        );
+      }
+      throw err;
+    }
+  }
+
+  private putManifest(m: Manifest): Promise<string | undefined> {
+    return this.ctx.s3.put(manifestKey(this.name), encodeManifest(m), this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' });
+  }
+
+  /** After a failed commit: forget what was written; the next transaction reads S3 again. */
+  private lost(): void {
+    this.dropCache();
+    this.uploaded.clear();
+    this.size = this.manifest?.size ?? 0;
+    this.stale = true;
+  }
+
+  /**
+   * The start of a write transaction: takes the lease (SQLITE_BUSY if another writer has
+   * it). A writer that takes it anew rewrites the manifest with its generation, with a
+   * compare-and-swap on the manifest this transaction read: that fences out the previous
+   * holder, and fails (busy: SQLite retries with a fresh read) if the database changed
+   * since this transaction's snapshot.
+   */
+  async beginWrite(): Promise<void> {
+    if (this.stale) throw new BusyError(`'${this.name}' changed since this transaction started`);
+    const fresh = await this.lease.acquire(this.manifest?.generation ?? 0);
+    if (!fresh) return;
+    const m = { ...(this.manifest ?? emptyManifest(this.B)), generation: this.lease.generation! };
+    try {
+      this.etag = await this.putManifest(m);
+      this.manifest = m;
+    } catch (err) {
+      if (!(err instanceof PreconditionFailed)) throw err;
+      this.stale = true;
+      throw new BusyError(`'${this.name}' changed since this transaction started (another writer committed)`);
+    }
+  }
+
+  /** Lets another writer in without waiting for the lease to expire. */
+  async releaseLease(): Promise<void> {
+    await this.lease.release();
+  }
+
+  /** One conditional GET of the manifest: true (and the cache dropped) if it changed. */
+  override async revalidate(within = 0): Promise<boolean> {
+    if (this.stale) {
+      await this.load();
+      return true;
+    }
+    if (this.isDirty) return false;
+    const now = Date.now();
+    if (within > 0 && now - this.validatedAt < within) return false;
+    this.validatedAt = now;
+    const key = manifestKey(this.name);
+    const got = this.etag ? await this.ctx.s3.getIfChanged(key, this.etag) : await this.ctx.s3.get(key);
+    if (got === 'unchanged' || (got === null && !this.etag)) return false;
+    this.apply(got);
+    return true;
+  }
+
+  /** Deletes the database: its manifest goes first (the commit point), then its blocks. */
+  override async remove(): Promise<void> {
+    const keys = [...(this.manifest?.blocks ?? []), ...this.uploaded.values()].map((k) => `${this.name}/${k}`);
+    if (this.etag) await this.ctx.s3.deleteKeys([manifestKey(this.name)]);
+    if (keys.length) await this.ctx.s3.deleteKeys(keys);
+    this.manifest = null;
+    this.etag = undefined;
+    this.dropCache();
+    this.uploaded.clear();
+    this.size = 0;
+    this.stored = 0;
+  }
+}

@@ -1,0 +1,58 @@
+// deserialize into a versioned database: every block becomes a new object, and one
+// conditional PUT of the manifest replaces the whole database at once (or fails, and
+// the database stays as it was). Blocks of a failed load are deleted.
+import { S3VFSError } from '../errors';
+import { blockCount } from './block-layout';
+import { emptyManifest, encodeManifest, manifestKey, newBlockKey, pageSizeOf, type Manifest } from './manifest';
+import { PreconditionFailed, type S3Objects } from './s3-objects';
+
+export class VersionedLoad {
+  private readonly keys = new Map<number, string>();
+  private readonly commitNo: number;
+  private readonly blockSize: number;
+
+  constructor(
+    private readonly name: string,
+    private readonly s3: S3Objects,
+    private readonly base: Manifest | null,
+    private readonly etag: string | undefined,
+    newBlockSize: number,
+  ) {
+    this.commitNo = (base?.commit ?? 0) + 1;
+    this.blockSize = newBlockSize; // a whole new database may change the block size
+  }
+
+  async putBlock(index: number, bytes: Uint8Array): Promise<void> {
+    if (bytes.length > this.blockSize) throw new Error(`block ${index} of '${this.name}' has ${bytes.length} bytes, more than the block size ${this.blockSize}`);
+    const key = newBlockKey(index, this.commitNo);
+    await this.s3.put(`${this.name}/${key}`, bytes);
+    this.keys.set(index, key);
+  }
+
+  async commit(size: number, block0: Uint8Array): Promise<void> {
+    await this.putBlock(0, block0);
+    const count = blockCount(size, this.blockSize);
+    const blocks: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const key = this.keys.get(i);
+      if (!key) throw new S3VFSError(`deserialize of '${this.name}' is missing block ${i}`, 'EINVAL');
+      blocks.push(key);
+    }
+    const old = this.base ?? emptyManifest(this.blockSize);
+    const next: Manifest = { ...old, blockSize: this.blockSize, pageSize: pageSizeOf(block0), size, commit: this.commitNo, blocks };
+    try {
+      await this.s3.put(manifestKey(this.name), encodeManifest(next), this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' });
+    } catch (err) {
+      await this.abort();
+      if (err instanceof PreconditionFailed) {
+        throw new S3VFSError(`deserialize into '${this.name}' lost a race: another writer committed meanwhile; nothing was changed`, 'ECONFLICT');
+      }
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    const keys = [...this.keys.values()].map((k) => `${this.name}/${k}`);
+    if (keys.length) await this.s3.deleteKeys(keys);
+  }
+}
