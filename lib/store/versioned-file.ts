@@ -63,6 +63,7 @@ export class VersionedFile extends BlockFile {
 
   /** Uploads written blocks as new objects; nobody reads them until a manifest lists them. */
   override async spill(): Promise<void> {
+    await this.lease.renewIfDue(); // a long transaction keeps its lease
     const commit = (this.manifest?.commit ?? 0) + 1;
     const count = blockCount(this.size, this.B);
     const indexes = [...this.dirty].filter((i) => i < count).sort((a, b) => a - b);

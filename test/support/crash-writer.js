@@ -3,8 +3,8 @@
 // argv: config JSON
 const { S3VFS } = require('../..');
 
-const { bucket, s3, prefix, journalMode, synchronous, blockSize } = JSON.parse(process.argv[2]);
-const vfs = new S3VFS({ bucket, s3, blockSize });
+const { bucket, s3, prefix, journalMode, synchronous, blockSize, layout, leaseTtlMs } = JSON.parse(process.argv[2]);
+const vfs = new S3VFS({ bucket, s3, blockSize, layout: layout ?? 'compat', leaseTtlMs });
 const db = vfs.open(prefix);
 db.pragma(`journal_mode = ${journalMode}`);
 db.pragma(`synchronous = ${synchronous}`);

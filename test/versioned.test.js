@@ -1,0 +1,160 @@
+// The versioned layout on any S3 server: what a commit writes and costs, and that a
+// writer killed at any request of a commit leaves exactly the old or the new database.
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
+const { startCountingProxy } = require('./support/counting-proxy');
+
+const client = rawClient();
+let proxy;
+beforeAll(async () => {
+  if (config.port) proxy = await startCountingProxy(config.port);
+});
+afterAll(async () => {
+  await closeAll();
+  await proxy?.close();
+  client.destroy();
+});
+
+const versioned = (options = {}) => makeVfs({ layout: 'versioned', ...options });
+
+test('a new database is a manifest and immutable blocks; a commit is two sequential steps, no LIST', async () => {
+  const vfs = versioned({ blockSize: 65536 });
+  const prefix = uniquePrefix('v-layout');
+  const db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(200)) FROM ${series(500)}`);
+  const manifest = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
+  expect(manifest).toMatchObject({ format: 'sqlite-s3vfs/versioned', version: 1, blockSize: 65536, pageSize: 4096 });
+  expect(manifest.blocks).toHaveLength(Math.ceil(manifest.size / 65536));
+  for (const key of manifest.blocks) expect(key).toMatch(/^v\/\d{10}\.\d+\.[0-9a-f]{12}$/);
+  // No journal and no seed-layout block in the bucket.
+  const keys = (await listObjects(client, `${prefix}`)).map((o) => o.key.slice(prefix.length));
+  expect(keys.filter((k) => !k.startsWith('/v/')).sort()).toEqual(['/lease.json', '/manifest.json']);
+
+  // A small commit: new block objects, then the manifest; the old blocks are not touched.
+  vfs.resetStats();
+  db.prepare('UPDATE t SET v = ? WHERE id = 250').run('changed');
+  const s = vfs.stats();
+  expect(s.list).toBe(0);
+  expect(s.delete).toBe(0);
+  expect(s.put).toBeLessThanOrEqual(3); // the changed block(s) and the manifest
+  const after = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
+  expect(after.commit).toBe(manifest.commit + 1);
+  const changed = after.blocks.filter((k, i) => k !== manifest.blocks[i]);
+  expect(changed.length).toBeGreaterThanOrEqual(1);
+  expect(changed.length).toBe(s.put - 1);
+  db.close();
+
+  // Opening it again reads the manifest: one GET, no LIST.
+  const reader = versioned();
+  const r = reader.open(prefix);
+  expect(r.prepare('SELECT v FROM t WHERE id = 250').pluck().get()).toBe('changed');
+  expect(reader.stats().list).toBe(0);
+  expect(r.pragma('integrity_check', { simple: true })).toBe('ok');
+  r.close();
+});
+
+test('serialize and deserialize work on versioned databases; deserialize replaces one atomically', async () => {
+  const vfs = versioned({ blockSize: 8192 });
+  const a = uniquePrefix('v-ser-a');
+  const b = uniquePrefix('v-ser-b');
+  const db = vfs.open(a);
+  db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT value FROM ${series(3000)}`);
+  db.close();
+  const bytes = await collect(vfs.serialize(a));
+  await vfs.deserialize(b, [bytes]);
+  expect((await getObject(client, `${b}/manifest.json`)).toString()).toContain('"commit":1');
+  const copy = vfs.open(b);
+  expect(copy.prepare('SELECT sum(v) FROM t').pluck().get()).toBe((3000 * 3001) / 2);
+  copy.exec('DELETE FROM t WHERE v > 10');
+  copy.close();
+  // Over an existing versioned database: the manifest moves to the new content in one PUT.
+  await vfs.deserialize(b, [bytes]);
+  const again = vfs.open(b);
+  expect(again.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3000);
+  again.close();
+  expect((await collect(vfs.serialize(b))).equals(bytes)).toBe(true);
+});
+
+test('a seed-layout database stays in the seed layout; layout: compat makes new ones so', async () => {
+  const prefix = uniquePrefix('v-compat');
+  const compat = makeVfs({ layout: 'compat', blockSize: 4096 });
+  const db = compat.open(prefix);
+  db.exec('CREATE TABLE t(v); INSERT INTO t VALUES (1)');
+  db.close();
+  const vfs = versioned();
+  const again = vfs.open(prefix);
+  again.exec('INSERT INTO t VALUES (2)');
+  again.close();
+  const keys = (await listObjects(client, `${prefix}/`)).map((o) => o.key.slice(prefix.length + 1));
+  expect(keys).toContain('0000000000');
+  expect(keys).not.toContain('manifest.json');
+  expect(() => makeVfs({ layout: 'other' })).toThrow(/layout must be 'versioned' or 'compat'/);
+});
+
+/** Runs the crash writer through the proxy; kills it when the n-th mutating request arrives. */
+function runWriter(args, killAt) {
+  return new Promise((resolve) => {
+    proxy.reset();
+    const s3 = { ...config.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
+    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'crash-writer.js'), JSON.stringify({ ...args, bucket: config.bucket, s3 })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    if (killAt) {
+      proxy.state.onMutation = (n) => {
+        if (n !== killAt) return 'pass';
+        child.kill('SIGKILL');
+        return 'drop';
+      };
+    }
+    child.on('exit', (code, signal) => resolve({ code, signal, out, mutations: proxy.state.mutations }));
+  });
+}
+
+const snapshot = (db) => JSON.stringify(db.prepare('SELECT id, v FROM t ORDER BY id').all());
+
+const crashTest = config.port ? test : test.skip; // needs the local server, behind a proxy
+crashTest.each([
+  { journalMode: 'DELETE', synchronous: 'FULL' },
+  { journalMode: 'PERSIST', synchronous: 'OFF' },
+])('a writer killed at every request of a commit leaves the old or the new state (journal $journalMode, synchronous $synchronous)', async ({ journalMode, synchronous }) => {
+  const blockSize = 16384;
+  const vfs = versioned({ blockSize });
+  const prefix = uniquePrefix(`v-crash-${journalMode}`);
+  let db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT 'row ' || value || ' ' || hex(randomblob(100)) FROM ${series(800)}`);
+  const before = snapshot(db);
+  db.close();
+  const original = await collect(vfs.serialize(prefix));
+
+  const args = { prefix, journalMode, synchronous, blockSize, layout: 'versioned', leaseTtlMs: 400 };
+  const clean = await runWriter(args, 0);
+  expect(clean.out).toContain('COMMITTED');
+  db = vfs.open(prefix);
+  const after = snapshot(db);
+  db.close();
+  expect(after).not.toBe(before);
+
+  const seen = { before: 0, after: 0 };
+  for (let killAt = 1; killAt <= clean.mutations; killAt++) {
+    await vfs.deserialize(prefix, [original]);
+    const r = await runWriter(args, killAt);
+    expect(r.signal).toBe('SIGKILL');
+    const check = killAt % 2 === 0 ? vfs : versioned({ blockSize });
+    db = check.open(prefix);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    const state = snapshot(db);
+    expect([before, after]).toContain(state);
+    seen[state === before ? 'before' : 'after']++;
+    db.close();
+  }
+  // Killed at or before the manifest's PUT (dropped by the proxy): the old state. After it
+  // comes only the lease's release as the writer closes: the new state.
+  expect(seen.before + seen.after).toBe(clean.mutations);
+  expect(seen.before).toBe(clean.mutations - 1);
+  expect(seen.after).toBe(1);
+  expect(clean.mutations).toBeGreaterThanOrEqual(4);
+});
