@@ -8,6 +8,8 @@ export { S3VFSError } from './errors';
 export type { VfsStats } from './stats';
 export type { ByteSource } from './deserialize';
 export type { DatabaseOptions } from './database';
+export type { GcReport } from './store/gc';
+export type { MigrateReport } from './store/migrate';
 
 function lookup(vfs: S3VFS | string): S3VFS {
   if (vfs instanceof S3VFS) return vfs;

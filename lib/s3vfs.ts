@@ -13,6 +13,8 @@ import { checkPrefix } from './prefix';
 import { RpcClient } from './rpc';
 import { serializeFrom } from './serialize';
 import { Counters, type VfsStats } from './stats';
+import type { GcReport } from './store/gc';
+import type { MigrateReport } from './store/migrate';
 import type { WorkerConfig } from './worker/worker-config';
 
 export interface S3VFSOptions {
@@ -59,6 +61,7 @@ const DATA_BYTES = 4 << 20;
 // 256 KiB it makes a cold scan and cold lookups 2-7x faster for the same ETL time.
 const DEFAULT_BLOCK_SIZE = 1 << 20;
 const DEFAULT_RANGE_READ = 64 << 10;
+const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 let unnamed = 0;
 const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for lookup by name
 
@@ -192,10 +195,54 @@ export class S3VFS {
   async deserialize(prefix: string, source: ByteSource): Promise<void> {
     this.usable();
     checkPrefix(prefix);
-    for (const db of this.databases) {
-      if (db.open && db.name === prefix) throw new S3VFSError(`cannot deserialize into '${prefix}' while it is open; close it first`, 'EBUSY');
-    }
+    this.notOpenHere(prefix, 'deserialize into');
     await deserializeInto(this.rpc, prefix, source, this.blockSize);
+  }
+
+  /**
+   * Deletes the block objects of a versioned database that its manifest no longer lists
+   * and that have been unreferenced for at least `olderThan` ms (default 1 hour), so that
+   * a reader still in a transaction on an older manifest can finish it. Never deletes a
+   * block the manifest lists, nor a writer's uploads for its next commit. A block that
+   * has not been unreferenced that long is recorded (N/gc.json) and deleted by a later run.
+   */
+  async gc(prefix: string, options: { olderThan?: number } = {}): Promise<GcReport> {
+    this.usable();
+    checkPrefix(prefix);
+    const olderThan = options.olderThan === undefined ? DEFAULT_GC_GRACE_MS : nonNegative('olderThan', options.olderThan);
+    return this.rpc.call<GcReport>('gc', prefix, olderThan);
+  }
+
+  /**
+   * Converts a database in the seed layout to the versioned layout in place: one PUT of a
+   * manifest that lists the existing blocks; nothing is copied. A hot journal left by a
+   * crashed writer is rolled back first. No seed-layout writer (this library with
+   * layout 'compat', or the Python sqlite-s3vfs) may write to it during or after this.
+   * Returns migrated: false if it was versioned already.
+   */
+  async migrate(prefix: string): Promise<MigrateReport> {
+    this.usable();
+    checkPrefix(prefix);
+    this.notOpenHere(prefix, 'migrate');
+    try {
+      return await this.rpc.call<MigrateReport>('migrate', prefix);
+    } catch (err) {
+      if ((err as S3VFSError).code !== 'EHOTJOURNAL') throw err;
+    }
+    // SQLite rolls a hot journal back when a connection first reads the database.
+    const db = this.open(prefix, { fileMustExist: true });
+    try {
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    } finally {
+      db.close();
+    }
+    return this.rpc.call<MigrateReport>('migrate', prefix);
+  }
+
+  private notOpenHere(prefix: string, what: string): void {
+    for (const db of this.databases) {
+      if (db.open && db.name === prefix) throw new S3VFSError(`cannot ${what} '${prefix}' while it is open; close it first`, 'EBUSY');
+    }
   }
 
   /** Fetches the database's blocks into the cache in parallel (up to the cache's size),

@@ -10,7 +10,7 @@ export class BlockCache {
   private readonly lru = new Map<string, { owner: CacheOwner; index: number; bytes: number }>();
   private bytes = 0;
   constructor(
-    private readonly limitBytes: number,
+    readonly limitBytes: number,
     readonly counters: Counters,
   ) {}
 

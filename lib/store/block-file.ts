@@ -175,7 +175,10 @@ export class BlockFile implements CacheOwner {
       return;
     }
     this.lastBlock = index;
-    const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(READ_AHEAD_BYTES / this.B)));
+    // Blocks read ahead must still be cached when the scan reaches them: a window larger
+    // than a fraction of the cache would evict them first and fetch them again and again.
+    const aheadBytes = Math.min(READ_AHEAD_BYTES, this.ctx.cache.limitBytes / 4);
+    const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(aheadBytes / this.B)));
     this.window = Math.min(Math.max(1, this.window * 2), maxWindow);
     for (let j = index + 1; j <= index + this.window && j < this.stored; j++) {
       if (!this.blocks.has(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
@@ -190,7 +193,7 @@ export class BlockFile implements CacheOwner {
     const p = (async () => {
       const got = await this.ctx.s3.get(key);
       if (!got) {
-        throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+        throw this.vanished(index, key);
       }
       if (got.body.length !== want) {
         throw new Error(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`);
@@ -268,14 +271,22 @@ export class BlockFile implements CacheOwner {
     this.window = 0;
     this.ctx.cache.counters.add('cacheMisses');
     const base = index * this.B;
-    const got = await this.ctx.s3.get(this.keyOf(index), { start: start - base, end: end - base });
+    const key = this.keyOf(index);
+    const got = await this.ctx.s3.get(key, { start: start - base, end: end - base });
     if (!got) {
-      throw new Error(`block ${index} of '${this.name}' has vanished from the bucket (deleted by another client?)`);
+      throw this.vanished(index, key);
     }
     if (got.body.length !== end - start) {
       throw new Error(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`);
     }
     return got.body;
+  }
+
+  private vanished(index: number, key: string): Error {
+    return new Error(
+      `block ${index} of '${this.name}' (${key}) has vanished from the bucket: deleted by another client, ` +
+        'or by vfs.gc with an olderThan shorter than this read transaction?',
+    );
   }
 
   /** Fetches every block not cached yet, in parallel, up to `maxBytes`. */

@@ -40,6 +40,21 @@ export function newBlockKey(index: number, commit: number): string {
   return `v/${String(index).padStart(10, '0')}.${commit}.${randomBytes(6).toString('hex')}`;
 }
 
+const VERSIONED_KEY = /^v\/(\d{10})\.(\d+)\.[0-9a-f]+$/;
+const SEED_KEY = /^\d{10}$/;
+
+/** The block index and commit number a block key (relative to "N/") was written with;
+ *  a seed-layout key (listed after migrate) counts as commit 0. Null for other keys. */
+export function blockKeyParts(rel: string): { index: number; commit: number } | null {
+  const v = VERSIONED_KEY.exec(rel);
+  if (v) return { index: Number(v[1]), commit: Number(v[2]) };
+  return SEED_KEY.test(rel) ? { index: Number(rel), commit: 0 } : null;
+}
+
+export function gcStateKey(name: string): string {
+  return `${name}/gc.json`;
+}
+
 export function emptyManifest(blockSize: number): Manifest {
   return { format: FORMAT, version: FORMAT_VERSION, pageSize: 0, blockSize, size: 0, commit: 0, generation: 0, blocks: [] };
 }

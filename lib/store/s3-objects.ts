@@ -41,7 +41,7 @@ export interface StoreConnection {
   maxSockets: number;
 }
 
-export type GetResult = { body: Uint8Array; etag?: string } | null;
+export type GetResult = { body: Uint8Array; etag?: string; lastModified?: Date } | null;
 
 export class S3Objects {
   private readonly client: S3Client;
@@ -84,7 +84,7 @@ export class S3Objects {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
       const body = await out.Body!.transformToByteArray();
       this.counters.add('bytesDown', body.length);
-      return { body, etag: out.ETag };
+      return { body, etag: out.ETag, lastModified: out.LastModified };
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return null;
       this.fail(err, 'GET', key);

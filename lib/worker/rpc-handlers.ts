@@ -3,6 +3,8 @@ import { S3VFSError } from '../errors';
 import { blockCount, blockIndexOf, blockKey, blockPrefix } from '../store/block-layout';
 import type { FileTable } from '../store/file-table';
 import { mapLimit, type S3Objects } from '../store/s3-objects';
+import { collectGarbage } from '../store/gc';
+import { migrateToVersioned } from '../store/migrate';
 import { VersionedFile } from '../store/versioned-file';
 import { VersionedLoad } from '../store/versioned-load';
 
@@ -94,6 +96,17 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       if (listed.some((o) => blockIndexOf(name, o.key) === 0)) return; // an older database lives here
       const mine = listed.filter((o) => blockIndexOf(name, o.key) >= fromIndex).map((o) => o.key);
       if (mine.length) await s3.deleteKeys(mine);
+    },
+    /** Deletes the block objects of a versioned database that no reader can need any more. */
+    async gc(name: string, olderThanMs: number) {
+      return collectGarbage(s3, name, olderThanMs);
+    },
+    /** Turns a seed-layout database into a versioned one, in place. */
+    async migrate(name: string) {
+      notOpen(name, 'migrate');
+      files.forget(name);
+      files.forget(`${name}-journal`);
+      return migrateToVersioned(files.ctx, name);
     },
     async shutdown() {
       await shutdown();
