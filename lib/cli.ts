@@ -13,12 +13,16 @@ commands:
   export <prefix> <file>   download the database <prefix> as a plain SQLite file ('-': stdout)
   query <prefix> <sql>     run SQL; rows are printed as JSON lines
   exec <prefix> <sql>      run SQL statements that return no rows
+  gc <prefix>              delete block objects the database no longer lists (versioned layout)
+  migrate <prefix>         convert a seed-layout database to the versioned layout, in place
 
 options (and the environment variables they default to):
   --bucket NAME        S3VFS_BUCKET
   --endpoint URL       S3VFS_ENDPOINT (omit for AWS)
   --region NAME        S3VFS_REGION, AWS_REGION
-  --block-size BYTES   block size the database is stored with (default 4096)
+  --block-size BYTES   block size of new databases (default 1 MiB; 4096 for the Python sqlite-s3vfs)
+  --layout NAME        layout of new databases: versioned (default) or compat (the Python seed's)
+  --older-than TIME    gc: keep blocks unreferenced for less than this (default 1h; 30s, 10m, 0...)
   --virtual-host       virtual-hosted-style addressing with --endpoint (default: path style)
   --stats              print the S3 requests made, on stderr
 credentials come from S3VFS_ACCESS_KEY_ID / S3VFS_SECRET_ACCESS_KEY or the AWS chain.`;
@@ -26,6 +30,14 @@ credentials come from S3VFS_ACCESS_KEY_ID / S3VFS_SECRET_ACCESS_KEY or the AWS c
 function fail(message: string): never {
   process.stderr.write(`sqlite-s3vfs: ${message}\n`);
   process.exit(2);
+}
+
+/** Milliseconds in "90", "90s", "10m", "1h", "2d" (a bare number is seconds). */
+function duration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!m) fail(`--older-than wants a duration such as 30s, 10m, 1h or 0, got '${text}'`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 's']!;
+  return Number(m[1]) * unit;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -37,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
       endpoint: { type: 'string' },
       region: { type: 'string' },
       'block-size': { type: 'string' },
+      layout: { type: 'string' },
+      'older-than': { type: 'string' },
       'virtual-host': { type: 'boolean' },
       stats: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -59,8 +73,11 @@ async function main(argv: string[]): Promise<void> {
     s3.credentials = { accessKeyId: process.env.S3VFS_ACCESS_KEY_ID, secretAccessKey: process.env.S3VFS_SECRET_ACCESS_KEY ?? '' };
   }
   const blockSize = values['block-size'] === undefined ? undefined : Number(values['block-size']);
-  if (!a || !b) fail(`${command} needs two arguments\n${USAGE}`);
-  const vfs = new S3VFS({ bucket, s3, blockSize });
+  const oneArgument = command === 'gc' || command === 'migrate';
+  if (!a || (!b && !oneArgument)) fail(`${command} needs ${oneArgument ? 'a prefix' : 'two arguments'}\n${USAGE}`);
+  const olderThan = values['older-than'] === undefined ? undefined : duration(values['older-than']);
+  const layout = values.layout as 'versioned' | 'compat' | undefined;
+  const vfs = new S3VFS({ bucket, s3, blockSize, layout });
   try {
     switch (command) {
       case 'import':
@@ -82,6 +99,12 @@ async function main(argv: string[]): Promise<void> {
         db.close();
         break;
       }
+      case 'gc':
+        process.stdout.write(`${JSON.stringify(await vfs.gc(a, { olderThan }))}\n`);
+        break;
+      case 'migrate':
+        process.stdout.write(`${JSON.stringify(await vfs.migrate(a))}\n`);
+        break;
       default:
         fail(`unknown command '${command}'\n${USAGE}`);
     }

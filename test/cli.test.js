@@ -34,6 +34,24 @@ test('import, exec, query and export a database', () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+test('migrate and gc from the command line', () => {
+  const dir = tempDir();
+  const src = path.join(dir, 'src.db');
+  const db = new BetterSqlite3(src);
+  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('a'), ('b')");
+  db.close();
+  const prefix = uniquePrefix('cli-migrate');
+  run('--layout', 'compat', '--block-size', '4096', 'import', src, prefix);
+  expect(JSON.parse(run('migrate', prefix))).toEqual({ migrated: true, size: 8192, blocks: 2 });
+  run('exec', prefix, "UPDATE t SET v = 'z'");
+  expect(JSON.parse(run('gc', prefix, '--older-than', '0'))).toMatchObject({ deleted: 2, waiting: 0, commit: 1 }); // block 0 (its header) and block 1
+  expect(run('query', prefix, 'SELECT v FROM t ORDER BY id').trim().split('\n').map(JSON.parse)).toEqual([{ v: 'z' }, { v: 'z' }]);
+  expect(() => execFileSync(process.execPath, [cli, 'gc', prefix, '--older-than', 'soon'], { env, encoding: 'utf8', stdio: 'pipe' })).toThrow(
+    /--older-than wants a duration such as 30s/,
+  );
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('a missing bucket option is named', () => {
   let error;
   try {
