@@ -1,9 +1,8 @@
 // kill -9 a writer at each S3 request of a commit; the next open rolls back the hot
 // journal it left, and the database is exactly the old or the new state.
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { config, makeVfs, closeAll, uniquePrefix, series } = require('./support/helpers');
-const { startCountingProxy } = require('./support/counting-proxy');
+const { startCountingProxy, runKilledAt } = require('./support/counting-proxy');
 
 let proxy;
 beforeAll(async () => {
@@ -17,25 +16,8 @@ afterAll(async () => {
 
 /** Runs the writer through the proxy; kills it when the n-th mutating request arrives. */
 function runWriter(args, killAt) {
-  return new Promise((resolve) => {
-    proxy.reset();
-    const s3 = { ...config.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'crash-writer.js'), JSON.stringify({ ...args, bucket: config.bucket, s3 })], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    if (killAt) {
-      proxy.state.onMutation = (n) => {
-        if (n !== killAt) return 'pass';
-        child.kill('SIGKILL');
-        return 'drop';
-      };
-    }
-    child.on('exit', (code, signal) => resolve({ code, signal, out, mutations: proxy.state.mutations }));
-  });
+  const script = path.join(__dirname, 'support', 'crash-writer.js');
+  return runKilledAt(proxy, script, { ...args, bucket: config.bucket, s3: config.s3 }, killAt);
 }
 
 function snapshot(db) {

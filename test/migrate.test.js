@@ -1,9 +1,8 @@
 // vfs.migrate: a seed-layout database becomes versioned in place (one manifest PUT, no
 // copy); a hot journal left by a crashed seed-layout writer is rolled back first.
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
-const { startCountingProxy } = require('./support/counting-proxy');
+const { startCountingProxy, runKilledAt } = require('./support/counting-proxy');
 
 const client = rawClient();
 let proxy;
@@ -72,18 +71,8 @@ test('migrate lists the seed blocks in a manifest; later commits write new block
 
 /** Runs the seed-layout crash writer through the proxy, killed at its n-th mutating request. */
 function runKilledWriter(prefix, killAt) {
-  return new Promise((resolve) => {
-    proxy.reset();
-    const s3 = { ...config.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
-    const args = { prefix, journalMode: 'DELETE', synchronous: 'FULL', blockSize: 4096, layout: 'compat', bucket: config.bucket, s3 };
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'crash-writer.js'), JSON.stringify(args)], { stdio: 'ignore' });
-    proxy.state.onMutation = (n) => {
-      if (n !== killAt) return 'pass';
-      child.kill('SIGKILL');
-      return 'drop';
-    };
-    child.on('exit', (code, signal) => resolve({ signal, mutations: proxy.state.mutations }));
-  });
+  const args = { prefix, journalMode: 'DELETE', synchronous: 'FULL', blockSize: 4096, layout: 'compat', bucket: config.bucket, s3: config.s3 };
+  return runKilledAt(proxy, path.join(__dirname, 'support', 'crash-writer.js'), args, killAt);
 }
 
 const withProxy = config.port ? test : test.skip; // kills a writer behind the local server's proxy

@@ -1,9 +1,8 @@
 // The versioned layout on any S3 server: what a commit writes and costs, and that a
 // writer killed at any request of a commit leaves exactly the old or the new database.
-const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
-const { startCountingProxy } = require('./support/counting-proxy');
+const { startCountingProxy, runKilledAt } = require('./support/counting-proxy');
 
 const client = rawClient();
 let proxy;
@@ -94,24 +93,8 @@ test('a seed-layout database stays in the seed layout; layout: compat makes new 
 
 /** Runs the crash writer through the proxy; kills it when the n-th mutating request arrives. */
 function runWriter(args, killAt) {
-  return new Promise((resolve) => {
-    proxy.reset();
-    const s3 = { ...config.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'crash-writer.js'), JSON.stringify({ ...args, bucket: config.bucket, s3 })], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    if (killAt) {
-      proxy.state.onMutation = (n) => {
-        if (n !== killAt) return 'pass';
-        child.kill('SIGKILL');
-        return 'drop';
-      };
-    }
-    child.on('exit', (code, signal) => resolve({ code, signal, out, mutations: proxy.state.mutations }));
-  });
+  const script = path.join(__dirname, 'support', 'crash-writer.js');
+  return runKilledAt(proxy, script, { ...args, bucket: config.bucket, s3: config.s3 }, killAt);
 }
 
 const snapshot = (db) => JSON.stringify(db.prepare('SELECT id, v FROM t ORDER BY id').all());

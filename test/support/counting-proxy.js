@@ -1,6 +1,7 @@
 // An HTTP proxy in front of the S3 server that counts requests and can act on the
 // n-th one that changes the bucket (PUT, POST ?delete, DELETE): the crash tests use it
 // to kill a writer at an exact point of a commit.
+const { spawn } = require('node:child_process');
 const http = require('node:http');
 
 const MUTATING = new Set(['PUT', 'POST', 'DELETE']);
@@ -45,4 +46,29 @@ function startCountingProxy(targetPort) {
   });
 }
 
-module.exports = { startCountingProxy };
+/**
+ * Runs `node script argsJson` with S3 requests through the proxy (args.s3 gets the proxy's
+ * endpoint) and, unless killAt is 0, SIGKILLs it when its killAt-th mutating request
+ * arrives, which is dropped. Resolves to { code, signal, out, mutations }.
+ */
+function runKilledAt(proxy, script, args, killAt) {
+  return new Promise((resolve) => {
+    proxy.reset();
+    const s3 = { ...args.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
+    const child = spawn(process.execPath, [script, JSON.stringify({ ...args, s3 })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    if (killAt) {
+      proxy.state.onMutation = (n) => {
+        if (n !== killAt) return 'pass';
+        child.kill('SIGKILL');
+        return 'drop';
+      };
+    }
+    // 'close', not 'exit': what the child wrote before it died must all be read.
+    child.on('close', (code, signal) => resolve({ code, signal, out, mutations: proxy.state.mutations }));
+  });
+}
+
+module.exports = { startCountingProxy, runKilledAt };
