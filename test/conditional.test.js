@@ -124,4 +124,47 @@ suite('on a server with conditional writes', () => {
     expect(reads).toBeGreaterThan(5);
     console.log(`race: ${acknowledged.length} commits acknowledged of ${2 * transactions} attempted, ${results.map((r) => r.busy).join('+')} busy, ${reads} reader transactions`);
   });
+
+  test('of two migrations at once exactly one converts; gc then runs under a writer and a reader', async () => {
+    const prefix = uniquePrefix('migrate-race');
+    const seed = vfsOn({ layout: 'compat', blockSize: 4096 }).open(prefix);
+    seed.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(zeroblob(100)) FROM (WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < 500) SELECT x FROM s)`);
+    seed.close();
+    const reports = await Promise.all([vfsOn().migrate(prefix), vfsOn().migrate(prefix)]);
+    expect(reports.map((r) => r.migrated).sort()).toEqual([false, true]);
+
+    const writer = vfsOn().open(prefix);
+    const reader = vfsOn().open(prefix, { readonly: true });
+    const gc = vfsOn();
+    for (let i = 1; i <= 20; i++) {
+      writer.prepare('UPDATE t SET v = ? WHERE id % 20 = ?').run(`pass ${i}`, i % 20);
+      if (i % 5 === 0) await gc.gc(prefix, { olderThan: 0 });
+      expect(reader.prepare('SELECT count(*) FROM t WHERE v = ?').pluck().get(`pass ${i}`)).toBe(25);
+    }
+    expect(reader.pragma('integrity_check', { simple: true })).toBe('ok');
+    reader.close();
+    writer.close();
+  });
+
+  test('deserialize takes the lease: it waits for no writer, and a writer holding the lease trusts its manifest', async () => {
+    const prefix = uniquePrefix('deserialize-lease');
+    create(prefix);
+    const bytes = [];
+    const source = vfsOn();
+    for await (const c of source.serialize(prefix)) bytes.push(Buffer.from(c));
+    const writerVfs = vfsOn();
+    const writer = writerVfs.open(prefix);
+    writer.exec("INSERT INTO log VALUES ('w', 1)");
+    await expect(vfsOn().deserialize(prefix, bytes)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/being written by .*lease/) });
+    // Holding the lease, the writer makes no request to begin a transaction.
+    writerVfs.resetStats();
+    expect(writer.prepare('SELECT count(*) FROM log').pluck().get()).toBe(1);
+    expect(writerVfs.stats().get).toBe(0);
+    writer.close(); // releases the lease
+    await vfsOn().deserialize(prefix, bytes);
+    const check = vfsOn().open(prefix);
+    expect(check.prepare('SELECT count(*) FROM log').pluck().get()).toBe(0);
+    check.exec("INSERT INTO log VALUES ('after', 1)"); // the lease was released by deserialize
+    check.close();
+  });
 });

@@ -36,6 +36,7 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   const s = vfs.stats();
   expect(s.list).toBe(0);
   expect(s.delete).toBe(0);
+  expect(s.get).toBe(0); // the lease holder's manifest is current: no revalidation
   expect(s.put).toBeLessThanOrEqual(3); // the changed block(s) and the manifest
   const after = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
   expect(after.commit).toBe(manifest.commit + 1);

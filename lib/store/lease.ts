@@ -45,6 +45,11 @@ export class Lease {
     return this.held?.generation;
   }
 
+  /** Held, with at least half its time left: no other writer can have taken it. */
+  get heldFresh(): boolean {
+    return this.fresh(Date.now());
+  }
+
   /** Held and not about to expire. */
   private fresh(now: number): boolean {
     return !!this.held && this.held.expiresAt - now > this.ttlMs / 2;

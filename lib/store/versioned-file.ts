@@ -160,6 +160,10 @@ export class VersionedFile extends BlockFile {
       return true;
     }
     if (this.isDirty) return false;
+    // Only the lease holder commits (deserialize takes the lease too): while this writer
+    // holds it, the manifest is the one it wrote last, and asking S3 would cost a round
+    // trip per transaction for nothing.
+    if (this.lease.heldFresh) return false;
     const now = Date.now();
     if (within > 0 && now - this.validatedAt < within) return false;
     this.validatedAt = now;

@@ -1,9 +1,12 @@
 // deserialize into a versioned database: every block becomes a new object, and one
 // conditional PUT of the manifest replaces the whole database at once (or fails, and
-// the database stays as it was). Blocks of a failed load are deleted.
+// the database stays as it was). Blocks of a failed load are deleted. It holds the write
+// lease throughout, like any writer: a writer at work makes it fail with EBUSY, and
+// writers that hold the lease may trust their cached manifest.
 import { S3VFSError } from '../errors';
 import { blockCount } from './block-layout';
 import { emptyManifest, encodeManifest, manifestKey, newBlockKey, pageSizeOf, type Manifest } from './manifest';
+import type { Lease } from './lease';
 import { PreconditionFailed, type S3Objects } from './s3-objects';
 
 export class VersionedLoad {
@@ -17,6 +20,7 @@ export class VersionedLoad {
     private readonly base: Manifest | null,
     private readonly etag: string | undefined,
     newBlockSize: number,
+    private readonly lease: Lease,
   ) {
     this.commitNo = (base?.commit ?? 0) + 1;
     this.blockSize = newBlockSize; // a whole new database may change the block size
@@ -25,6 +29,7 @@ export class VersionedLoad {
   async putBlock(index: number, bytes: Uint8Array): Promise<void> {
     if (bytes.length > this.blockSize) throw new Error(`block ${index} of '${this.name}' has ${bytes.length} bytes, more than the block size ${this.blockSize}`);
     const key = newBlockKey(index, this.commitNo);
+    await this.lease.renewIfDue();
     await this.s3.put(`${this.name}/${key}`, bytes);
     this.keys.set(index, key);
   }
@@ -39,7 +44,9 @@ export class VersionedLoad {
       blocks.push(key);
     }
     const old = this.base ?? emptyManifest(this.blockSize);
-    const next: Manifest = { ...old, blockSize: this.blockSize, pageSize: pageSizeOf(block0), size, commit: this.commitNo, blocks };
+    await this.lease.renewIfDue();
+    const generation = this.lease.generation ?? old.generation;
+    const next: Manifest = { ...old, blockSize: this.blockSize, pageSize: pageSizeOf(block0), size, commit: this.commitNo, generation, blocks };
     try {
       await this.s3.put(manifestKey(this.name), encodeManifest(next), this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' });
     } catch (err) {
@@ -49,10 +56,15 @@ export class VersionedLoad {
       }
       throw err;
     }
+    await this.lease.release();
   }
 
   async abort(): Promise<void> {
     const keys = [...this.keys.values()].map((k) => `${this.name}/${k}`);
-    if (keys.length) await this.s3.deleteKeys(keys);
+    try {
+      if (keys.length) await this.s3.deleteKeys(keys);
+    } finally {
+      await this.lease.release();
+    }
   }
 }

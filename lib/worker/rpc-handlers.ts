@@ -4,6 +4,8 @@ import { blockCount, blockIndexOf, blockKey, blockPrefix } from '../store/block-
 import type { FileTable } from '../store/file-table';
 import { mapLimit, type S3Objects } from '../store/s3-objects';
 import { collectGarbage } from '../store/gc';
+import { Lease } from '../store/lease';
+import { leaseKey } from '../store/manifest';
 import { migrateToVersioned } from '../store/migrate';
 import { VersionedFile } from '../store/versioned-file';
 import { VersionedLoad } from '../store/versioned-load';
@@ -56,7 +58,10 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       files.forget(name);
       const target = await files.file(name, true);
       if (target instanceof VersionedFile) {
-        versioned.set(name, new VersionedLoad(name, s3, target.manifest, target.manifestEtag, defaultBlockSize));
+        const lease = new Lease(s3, leaseKey(name), files.ctx.leaseTtlMs);
+        await lease.acquire(target.manifest?.generation ?? 0); // EBUSY while a writer works
+        await target.load(); // the manifest as of taking the lease
+        versioned.set(name, new VersionedLoad(name, s3, target.manifest, target.manifestEtag, defaultBlockSize, lease));
         return;
       }
       // A journal left by an old crash would be "rolled back" onto the new bytes.
