@@ -22,6 +22,7 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   const prefix = uniquePrefix('v-layout');
   const db = vfs.open(prefix);
   db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(200)) FROM ${series(500)}`);
+  expect(vfs.stats().list).toBe(0); // even creating it: a HEAD shows no seed-layout database is there
   const manifest = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
   expect(manifest).toMatchObject({ format: 'sqlite-s3vfs/versioned', version: 1, blockSize: 65536, pageSize: 4096 });
   expect(manifest.blocks).toHaveLength(Math.ceil(manifest.size / 65536));

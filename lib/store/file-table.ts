@@ -3,7 +3,7 @@
 import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
-import { blockPrefix } from './block-layout';
+import { blockKey, blockPrefix } from './block-layout';
 import { MemoryFile } from './memory-file';
 import { VersionedFile } from './versioned-file';
 
@@ -36,12 +36,15 @@ export class FileTable {
 
   /**
    * A database: versioned if it has a manifest (one GET), in the seed layout if it has
-   * blocks (one LIST), else new, in the layout the options ask for.
+   * blocks (one LIST), else new, in the layout the options ask for. Every seed-layout
+   * database has a block 0, so a HEAD of it (a tenth of a LIST's price) settles that a
+   * new versioned database is new.
    */
   private async loadDatabase(name: string): Promise<BlockFile> {
     const versioned = new VersionedFile(name, this.ctx, this.ctx.blockSize, this.ctx.leaseTtlMs);
     await versioned.load();
     if (versioned.manifest) return versioned;
+    if (this.ctx.layout === 'versioned' && (await this.ctx.s3.head(blockKey(name, 0))) === null) return versioned;
     const seed = new BlockFile(name, this.ctx, this.ctx.blockSize);
     await seed.load();
     return seed.exists || this.ctx.layout === 'compat' ? seed : versioned;
