@@ -2,7 +2,7 @@
 // copy); a hot journal left by a crashed seed-layout writer is rolled back first.
 const path = require('node:path');
 const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
-const { startCountingProxy, runKilledAt } = require('./support/counting-proxy');
+const { startCountingProxy, runKilledAt, assertKilledAt, restoreDatabase } = require('./support/counting-proxy');
 
 const client = rawClient();
 let proxy;
@@ -69,8 +69,8 @@ test('migrate lists the seed blocks in a manifest; later commits write new block
   reader.close();
 });
 
-/** Runs the seed-layout crash writer through the proxy, killed at its n-th mutating request. */
-function runKilledWriter(prefix, killAt) {
+/** Runs the seed-layout crash writer through the proxy, killed at the kill point killAt (null: never). */
+function runKilledWriter(prefix, killAt = null) {
   const args = { prefix, journalMode: 'DELETE', synchronous: 'FULL', blockSize: 4096, layout: 'compat', bucket: config.bucket, s3: config.s3 };
   return runKilledAt(proxy, path.join(__dirname, 'support', 'crash-writer.js'), args, killAt);
 }
@@ -84,11 +84,12 @@ withProxy('migrate rolls back the hot journal a crashed seed-layout writer left,
   // the journal) so that it leaves a hot journal and database blocks written (the raw
   // blocks differ from the original).
   const raw = makeVfs({ layout: 'compat', blockSize: 4096 });
-  const clean = await runKilledWriter(prefix, 0);
+  const clean = await runKilledWriter(prefix);
   let torn = false;
-  for (let killAt = clean.mutations; killAt > clean.mutations - 6 && !torn; killAt--) {
-    await raw.deserialize(prefix, [original]);
-    expect((await runKilledWriter(prefix, killAt)).signal).toBe('SIGKILL');
+  for (const killAt of clean.mutations.slice(-6).reverse()) {
+    if (torn) break;
+    await restoreDatabase(raw, prefix, original);
+    assertKilledAt(await runKilledWriter(prefix, killAt), killAt, clean);
     const journal = await listObjects(client, `${prefix}-journal/`);
     const hot = journal.length > 0 && (await getObject(client, journal[0].key))[0] !== 0;
     torn = hot && !(await collect(raw.serialize(prefix))).equals(original);
