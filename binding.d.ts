@@ -4,12 +4,12 @@
 export interface BridgeLayout {
   STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
   LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
-  WORKER_DEAD: number; RESULT: number; RESULT2: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
+  WORKER_DEAD: number; RESULT: number; RESULT2: number; RESULT3: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
   HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number; DEATH_NOTE_LEN: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
-  READ_BLOCKS_PIECE: number; OP_BEGIN_WRITE: number;
+  READ_BLOCKS_PIECE: number; WRITE_RECORD_HEADER: number; OP_BEGIN_WRITE: number;
 }
 
 export interface Binding {
@@ -29,6 +29,8 @@ export interface Binding {
   disarmDefault(): void;
   openFileCount(name: string): number;
   sqliteVersion(): string;
-  /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached]. */
-  cacheStats(name: string): [number, number, number];
+  /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached,
+   *  database pages SQLite wrote, payload bytes the bridge carried both ways, bytes held by
+   *  memory journals]. */
+  cacheStats(name: string): [number, number, number, number, number, number];
 }

@@ -14,6 +14,8 @@ const http = require('node:http');
 const { startLocalS3 } = require('../scripts/local-s3');
 const { startDelayLine } = require('./delay-line');
 const { S3VFS } = require('..');
+const { shopWorkloads } = require('./shop-workloads');
+const { timeIt, timeAsync } = require('./timing');
 
 const { values: opts } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values: opts } = parseArgs({
     'block-size': { type: 'string' },
     'cache-size': { type: 'string' },
     write: { type: 'boolean' },
+    only: { type: 'string' },
   },
 });
 const QUICK = !!opts.quick;
@@ -31,6 +34,10 @@ const LOOKUPS = QUICK ? 1_000 : 10_000;
 const SPARSE = QUICK ? 5 : 20;
 const LINK_MBPS = 80;
 const LATENCIES = (opts.latency ?? '0,20').split(',').map(Number);
+// --only table,shop: which groups of workloads run (default: all).
+const ONLY = opts.only?.split(',');
+// The shop database's scales: about 140 MB (larger than the default 64 MiB cache) and 35 MB.
+const SHOP_SCALES = QUICK ? [0.5, 0.1] : [1, 0.25];
 const BLOCK_SIZE = opts['block-size'] ? Number(opts['block-size']) : undefined;
 // Large enough for the whole database, so that "warm" means warm (the default is 64 MiB).
 const CACHE_SIZE = opts['cache-size'] ? Number(opts['cache-size']) : 256 << 20;
@@ -44,16 +51,6 @@ function* randomIds(n, seed) {
   }
 }
 
-function timeIt(fn) {
-  const t = performance.now();
-  const out = fn();
-  return { ms: performance.now() - t, out };
-}
-async function timeAsync(fn) {
-  const t = performance.now();
-  const out = await fn();
-  return { ms: performance.now() - t, out };
-}
 
 function load(db) {
   db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
@@ -81,7 +78,7 @@ const rows = [];
 function record(latency, workload, s3ms, localMs, stats, note = '') {
   const row = { latency, workload, s3ms, localMs, ratio: localMs ? s3ms / localMs : null, stats, note };
   rows.push(row);
-  const st = stats ? `GET ${stats.get}${stats.getRange ? ` (${stats.getRange} range)` : ""} PUT ${stats.put} LIST ${stats.list} DEL ${stats.delete} ↓${mb(stats.bytesDown)} ↑${mb(stats.bytesUp)} bridge ${stats.bridgeCrossings}` : '';
+  const st = stats ? `GET ${stats.get}${stats.getRange ? ` (${stats.getRange} range)` : ""} PUT ${stats.put} LIST ${stats.list} DEL ${stats.delete} ↓${mb(stats.bytesDown)} ↑${mb(stats.bytesUp)} bridge ${stats.bridgeCrossings}×/${mb(stats.bridgeBytes)}${stats.pagesWritten ? ` for ${stats.pagesWritten} pages written` : ''}` : '';
   console.log(
     `${String(latency).padStart(3)} ms  ${workload.padEnd(30)} ${fmt(s3ms).padStart(9)} ms` +
       (localMs ? `  local ${fmt(localMs).padStart(8)} ms  ×${row.ratio.toFixed(2)}` : '') + `  ${st} ${note}`,
@@ -122,6 +119,105 @@ async function rawGetThroughput(s3, bucket, prefix) {
   return { ms, bytes, requests: keys.length };
 }
 
+/** (a)-(g): one table of ROWS rows, loaded, scanned, looked up, copied. */
+async function tableWorkloads({ latency, server, s3, mk, dir }) {
+  const prefix = `bench-${Date.now()}-${latency}/t.sqlite`;
+  const localFile = path.join(dir, `local-${latency}.db`);
+
+  // (a) ETL
+  const localEtl = timeIt(() => { const db = new BetterSqlite3(localFile); load(db); db.close(); });
+  let vfs = mk();
+  const etl = timeIt(() => { const db = vfs.open(prefix); load(db); db.close(); });
+  const etlStats = vfs.stats();
+  record(latency, `(a) ETL ${ROWS} rows`, etl.ms, localEtl.ms, etlStats, `PUT/commit ${(etlStats.put / (ROWS / TXN_ROWS)).toFixed(1)}`);
+  await vfs.close();
+  // The same load in the seed layout (Python-compatible: journal in S3, no lease).
+  vfs = mk({ layout: 'compat' });
+  const etlSeed = timeIt(() => { const db = vfs.open(`${prefix}-seed`); load(db); db.close(); });
+  const seedStats = vfs.stats();
+  record(latency, `(a) ETL ${ROWS} rows, seed layout`, etlSeed.ms, localEtl.ms, seedStats, `PUT/commit ${(seedStats.put / (ROWS / TXN_ROWS)).toFixed(1)}`);
+  await vfs.close();
+
+  // (g) small commits: one row per transaction, the default (versioned) layout and the seed's
+  const localSmall = timeIt(() => { const l = new BetterSqlite3(localFile); smallCommits(l); l.close(); });
+  for (const layout of ['versioned', 'compat']) {
+    vfs = mk({ layout });
+    const sdb = vfs.open(`${prefix}-small-${layout}`);
+    sdb.exec('CREATE TABLE small(id INTEGER PRIMARY KEY, v TEXT)');
+    vfs.resetStats();
+    const small = timeIt(() => smallCommits(sdb));
+    const st = vfs.stats();
+    const per = (n) => (n / SMALL_COMMITS).toFixed(1);
+    record(latency, `(g) ${SMALL_COMMITS} one-row commits, ${layout === 'compat' ? 'seed' : 'versioned'}`, small.ms, localSmall.ms, st,
+      `${fmt(small.ms / SMALL_COMMITS)} ms/commit; per commit GET ${per(st.get)} PUT ${per(st.put)} DELETE ${per(st.delete)}`);
+    sdb.close();
+    await vfs.close();
+  }
+
+  // (b) scan, cold (new VFS) then warm
+  const localScan = timeIt(() => { const db = new BetterSqlite3(localFile, { readonly: true }); db.prepare(SCAN).get(); db.close(); });
+  vfs = mk();
+  const db = vfs.open(prefix, { readonly: true });
+  const cold = timeIt(() => db.prepare(SCAN).get());
+  record(latency, '(b) full scan, cold', cold.ms, localScan.ms, vfs.stats());
+  vfs.resetStats();
+  const localWarm = (() => { const l = new BetterSqlite3(localFile, { readonly: true }); l.prepare(SCAN).get(); const r = timeIt(() => l.prepare(SCAN).get()); l.close(); return r; })();
+  const warm = timeIt(() => db.prepare(SCAN).get());
+  record(latency, '(b) full scan, warm', warm.ms, localWarm.ms, vfs.stats());
+  db.close();
+  await vfs.close();
+
+  // (c) point lookups, exclusive locking on both sides, cold then warm
+  const ldb = new BetterSqlite3(localFile, { readonly: true });
+  ldb.pragma('locking_mode = EXCLUSIVE');
+  const localLook = timeIt(() => lookups(ldb, 7));
+  const localLookWarm = timeIt(() => lookups(ldb, 7));
+  ldb.close();
+  vfs = mk();
+  const ldbS3 = vfs.open(prefix, { readonly: true });
+  ldbS3.pragma('locking_mode = EXCLUSIVE');
+  const lookCold = timeIt(() => lookups(ldbS3, 7));
+  record(latency, `(c) ${LOOKUPS} lookups, cold`, lookCold.ms, localLook.ms, vfs.stats());
+  vfs.resetStats();
+  const lookWarm = timeIt(() => lookups(ldbS3, 7));
+  record(latency, `(c) ${LOOKUPS} lookups, warm`, lookWarm.ms, localLookWarm.ms, vfs.stats());
+  ldbS3.close();
+
+  // (d) serialize and deserialize
+  vfs.resetStats();
+  const size = fs.statSync(localFile).size;
+  const localCopy = timeIt(() => fs.copyFileSync(localFile, `${localFile}.copy`));
+  const ser = await timeAsync(async () => { let n = 0; for await (const c of vfs.serialize(prefix)) n += c.length; return n; });
+  record(latency, `(d) serialize ${mb(ser.out)}`, ser.ms, localCopy.ms, vfs.stats(), `${(ser.out / 1e6 / (ser.ms / 1000)).toFixed(0)} MB/s`);
+  vfs.resetStats();
+  const des = await timeAsync(() => vfs.deserialize(`${prefix}-copy`, fs.createReadStream(localFile, { highWaterMark: 1 << 20 })));
+  record(latency, `(d) deserialize ${mb(size)}`, des.ms, localCopy.ms, vfs.stats(), `${(size / 1e6 / (des.ms / 1000)).toFixed(0)} MB/s`);
+  await vfs.close();
+
+  // (e) the physical limit: parallel GETs of the same blocks with the SDK
+  const raw = await rawGetThroughput(s3, server.bucket, prefix);
+  record(latency, '(e) raw parallel GET (64)', raw.ms, null, null, `${raw.requests} GETs, ${(raw.bytes / 1e6 / (raw.ms / 1000)).toFixed(0)} MB/s`);
+
+  // (f) sparse reads: a few lookups in a cold cache, with range GETs and without, on a
+  // line that also limits each connection to LINK_MBPS as real S3 does
+  const slow = server.external ? null : await startDelayLine(server.port, latency, LINK_MBPS);
+  const s3slow = slow ? { ...server.s3, endpoint: `http://127.0.0.1:${slow.port}` } : server.s3;
+  const sdb = new BetterSqlite3(localFile, { readonly: true });
+  const localSparse = timeIt(() => lookups(sdb, 11, SPARSE));
+  sdb.close();
+  for (const [label, rangeReadSize] of [['range GETs (default)', undefined], ['whole blocks', 0]]) {
+    vfs = new S3VFS({ bucket: server.bucket, s3: s3slow, blockSize: BLOCK_SIZE, cacheSize: CACHE_SIZE, rangeReadSize });
+    const fdb = vfs.open(prefix, { readonly: true });
+    fdb.pragma('locking_mode = EXCLUSIVE');
+    vfs.resetStats();
+    const sparse = timeIt(() => lookups(fdb, 11, SPARSE));
+    record(latency, `(f) ${SPARSE} lookups, cold, ${label}`, sparse.ms, localSparse.ms, vfs.stats(), `${LINK_MBPS} MB/s per connection`);
+    fdb.close();
+    await vfs.close();
+  }
+  await slow?.close();
+}
+
 async function main() {
   const server = await startLocalS3({ buckets: ['s3vfs-bench'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 's3vfs-bench-'));
@@ -131,102 +227,9 @@ async function main() {
       const line = latency > 0 && !server.external ? await startDelayLine(server.port, latency) : null;
       const s3 = line ? { ...server.s3, endpoint: `http://127.0.0.1:${line.port}` } : server.s3;
       const mk = (o = {}) => new S3VFS({ bucket: server.bucket, s3, blockSize: BLOCK_SIZE, cacheSize: CACHE_SIZE, ...o });
-      const prefix = `bench-${Date.now()}-${latency}/t.sqlite`;
-      const localFile = path.join(dir, `local-${latency}.db`);
-
-      // (a) ETL
-      const localEtl = timeIt(() => { const db = new BetterSqlite3(localFile); load(db); db.close(); });
-      let vfs = mk();
-      const etl = timeIt(() => { const db = vfs.open(prefix); load(db); db.close(); });
-      const etlStats = vfs.stats();
-      record(latency, `(a) ETL ${ROWS} rows`, etl.ms, localEtl.ms, etlStats, `PUT/commit ${(etlStats.put / (ROWS / TXN_ROWS)).toFixed(1)}`);
-      await vfs.close();
-      // The same load in the seed layout (Python-compatible: journal in S3, no lease).
-      vfs = mk({ layout: 'compat' });
-      const etlSeed = timeIt(() => { const db = vfs.open(`${prefix}-seed`); load(db); db.close(); });
-      const seedStats = vfs.stats();
-      record(latency, `(a) ETL ${ROWS} rows, seed layout`, etlSeed.ms, localEtl.ms, seedStats, `PUT/commit ${(seedStats.put / (ROWS / TXN_ROWS)).toFixed(1)}`);
-      await vfs.close();
-
-      // (g) small commits: one row per transaction, the default (versioned) layout and the seed's
-      const localSmall = timeIt(() => { const l = new BetterSqlite3(localFile); smallCommits(l); l.close(); });
-      for (const layout of ['versioned', 'compat']) {
-        vfs = mk({ layout });
-        const sdb = vfs.open(`${prefix}-small-${layout}`);
-        sdb.exec('CREATE TABLE small(id INTEGER PRIMARY KEY, v TEXT)');
-        vfs.resetStats();
-        const small = timeIt(() => smallCommits(sdb));
-        const st = vfs.stats();
-        const per = (n) => (n / SMALL_COMMITS).toFixed(1);
-        record(latency, `(g) ${SMALL_COMMITS} one-row commits, ${layout === 'compat' ? 'seed' : 'versioned'}`, small.ms, localSmall.ms, st,
-          `${fmt(small.ms / SMALL_COMMITS)} ms/commit; per commit GET ${per(st.get)} PUT ${per(st.put)} DELETE ${per(st.delete)}`);
-        sdb.close();
-        await vfs.close();
-      }
-
-      // (b) scan, cold (new VFS) then warm
-      const localScan = timeIt(() => { const db = new BetterSqlite3(localFile, { readonly: true }); db.prepare(SCAN).get(); db.close(); });
-      vfs = mk();
-      const db = vfs.open(prefix, { readonly: true });
-      const cold = timeIt(() => db.prepare(SCAN).get());
-      record(latency, '(b) full scan, cold', cold.ms, localScan.ms, vfs.stats());
-      vfs.resetStats();
-      const localWarm = (() => { const l = new BetterSqlite3(localFile, { readonly: true }); l.prepare(SCAN).get(); const r = timeIt(() => l.prepare(SCAN).get()); l.close(); return r; })();
-      const warm = timeIt(() => db.prepare(SCAN).get());
-      record(latency, '(b) full scan, warm', warm.ms, localWarm.ms, vfs.stats());
-      db.close();
-      await vfs.close();
-
-      // (c) point lookups, exclusive locking on both sides, cold then warm
-      const ldb = new BetterSqlite3(localFile, { readonly: true });
-      ldb.pragma('locking_mode = EXCLUSIVE');
-      const localLook = timeIt(() => lookups(ldb, 7));
-      const localLookWarm = timeIt(() => lookups(ldb, 7));
-      ldb.close();
-      vfs = mk();
-      const ldbS3 = vfs.open(prefix, { readonly: true });
-      ldbS3.pragma('locking_mode = EXCLUSIVE');
-      const lookCold = timeIt(() => lookups(ldbS3, 7));
-      record(latency, `(c) ${LOOKUPS} lookups, cold`, lookCold.ms, localLook.ms, vfs.stats());
-      vfs.resetStats();
-      const lookWarm = timeIt(() => lookups(ldbS3, 7));
-      record(latency, `(c) ${LOOKUPS} lookups, warm`, lookWarm.ms, localLookWarm.ms, vfs.stats());
-      ldbS3.close();
-
-      // (d) serialize and deserialize
-      vfs.resetStats();
-      const size = fs.statSync(localFile).size;
-      const localCopy = timeIt(() => fs.copyFileSync(localFile, `${localFile}.copy`));
-      const ser = await timeAsync(async () => { let n = 0; for await (const c of vfs.serialize(prefix)) n += c.length; return n; });
-      record(latency, `(d) serialize ${mb(ser.out)}`, ser.ms, localCopy.ms, vfs.stats(), `${(ser.out / 1e6 / (ser.ms / 1000)).toFixed(0)} MB/s`);
-      vfs.resetStats();
-      const des = await timeAsync(() => vfs.deserialize(`${prefix}-copy`, fs.createReadStream(localFile, { highWaterMark: 1 << 20 })));
-      record(latency, `(d) deserialize ${mb(size)}`, des.ms, localCopy.ms, vfs.stats(), `${(size / 1e6 / (des.ms / 1000)).toFixed(0)} MB/s`);
-      await vfs.close();
-
-      // (e) the physical limit: parallel GETs of the same blocks with the SDK
-      const raw = await rawGetThroughput(s3, server.bucket, prefix);
-      record(latency, '(e) raw parallel GET (64)', raw.ms, null, null, `${raw.requests} GETs, ${(raw.bytes / 1e6 / (raw.ms / 1000)).toFixed(0)} MB/s`);
+      if (!ONLY || ONLY.includes('table')) await tableWorkloads({ latency, server, s3, mk, dir });
+      if (!ONLY || ONLY.includes('shop')) await shopWorkloads({ latency, bucket: server.bucket, s3, dir, scales: SHOP_SCALES, record });
       await line?.close();
-
-      // (f) sparse reads: a few lookups in a cold cache, with range GETs and without, on a
-      // line that also limits each connection to LINK_MBPS as real S3 does
-      const slow = server.external ? null : await startDelayLine(server.port, latency, LINK_MBPS);
-      const s3slow = slow ? { ...server.s3, endpoint: `http://127.0.0.1:${slow.port}` } : server.s3;
-      const sdb = new BetterSqlite3(localFile, { readonly: true });
-      const localSparse = timeIt(() => lookups(sdb, 11, SPARSE));
-      sdb.close();
-      for (const [label, rangeReadSize] of [['range GETs (default)', undefined], ['whole blocks', 0]]) {
-        vfs = new S3VFS({ bucket: server.bucket, s3: s3slow, blockSize: BLOCK_SIZE, cacheSize: CACHE_SIZE, rangeReadSize });
-        const fdb = vfs.open(prefix, { readonly: true });
-        fdb.pragma('locking_mode = EXCLUSIVE');
-        vfs.resetStats();
-        const sparse = timeIt(() => lookups(fdb, 11, SPARSE));
-        record(latency, `(f) ${SPARSE} lookups, cold, ${label}`, sparse.ms, localSparse.ms, vfs.stats(), `${LINK_MBPS} MB/s per connection`);
-        fdb.close();
-        await vfs.close();
-      }
-      await slow?.close();
     }
   } finally {
     await server.stop();
@@ -297,10 +300,10 @@ function writeResults(started) {
     '',
     '## All measurements',
     '',
-    '| latency | workload | s3vfs ms | local ms | ratio | GET | PUT | LIST | DELETE | MB down | MB up | bridge crossings | note |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| latency | workload | s3vfs ms | local ms | ratio | GET | PUT | LIST | DELETE | MB down | MB up | bridge crossings | bridge MB | pages written | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.latency} ms | ${r.workload} | ${fmt(r.s3ms)} | ${r.localMs ? fmt(r.localMs) : ''} | ${r.ratio ? r.ratio.toFixed(2) : ''} | ` +
-      (r.stats ? `${r.stats.get}${r.stats.getRange ? ` (${r.stats.getRange} range)` : ""} | ${r.stats.put} | ${r.stats.list} | ${r.stats.delete} | ${(r.stats.bytesDown / 1e6).toFixed(1)} | ${(r.stats.bytesUp / 1e6).toFixed(1)} | ${r.stats.bridgeCrossings}` : ' | | | | | | ') +
+      (r.stats ? `${r.stats.get}${r.stats.getRange ? ` (${r.stats.getRange} range)` : ""} | ${r.stats.put} | ${r.stats.list} | ${r.stats.delete} | ${(r.stats.bytesDown / 1e6).toFixed(1)} | ${(r.stats.bytesUp / 1e6).toFixed(1)} | ${r.stats.bridgeCrossings} | ${(r.stats.bridgeBytes / 1e6).toFixed(1)} | ${r.stats.pagesWritten}` : ' | | | | | | | | ') +
       ` | ${r.note} |`),
     '',
   ];

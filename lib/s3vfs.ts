@@ -262,8 +262,8 @@ export class S3VFS {
   }
 
   private rawStats(): VfsStats {
-    const [mainCacheHits, mainCacheMisses] = this.closed ? [0, 0] : binding().cacheStats(this.name);
-    return { ...this.counters.read(), mainCacheHits, mainCacheMisses, bridgeCrossings: this.bridge.crossings };
+    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes] = this.closed ? [0, 0, 0, 0, 0] : binding().cacheStats(this.name);
+    return { ...this.counters.read(), mainCacheHits, mainCacheMisses, bridgeCrossings: this.bridge.crossings, bridgeBytes, pagesWritten };
   }
 
   resetStats(): void {
@@ -303,8 +303,9 @@ export class S3VFS {
     if (failure) throw failure;
   }
 
-  /** Test hooks (only with S3VFS_TEST_HOOKS=1): make the worker crash or stall. */
-  _testHook(name: 'crash' | 'stall', ...args: unknown[]): Promise<unknown> {
+  /** Test hooks (only with S3VFS_TEST_HOOKS=1): make the worker crash or stall, or evict a
+   *  file's clean blocks from the worker's cache. */
+  _testHook(name: 'crash' | 'stall' | 'evictClean', ...args: unknown[]): Promise<unknown> {
     return this.rpc.call(name, ...args);
   }
 }

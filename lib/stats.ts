@@ -25,6 +25,11 @@ export interface VfsStats {
   cacheMisses: number;
   /** Synchronous main-thread to worker round trips. */
   bridgeCrossings: number;
+  /** Bytes the bridge carried between the threads, both ways (blocks read, changes written). */
+  bridgeBytes: number;
+  /** Database pages SQLite wrote (a page written twice in a transaction counts twice):
+   *  bridgeCrossings / pagesWritten and bridgeBytes / pagesWritten are what a written page costs. */
+  pagesWritten: number;
 }
 
 export class Counters {

@@ -143,19 +143,24 @@ napi_value OpenFileCount(napi_env env, napi_callback_info info) {
   return v;
 }
 
-// cacheStats(name): [reads served by the main-thread cache, reads that crossed, bytes cached]
+// cacheStats(name): [reads served by the main-thread cache, reads that crossed, bytes
+// cached, database pages written, bytes carried by the bridge, bytes of memory journals]
 napi_value CacheStats(napi_env env, napi_callback_info info) {
   std::string name;
   Vfs* vfs = NameArg(env, info, &name) ? Find(name) : nullptr;
   napi_value arr, v;
-  napi_create_array_with_length(env, 3, &arr);
-  double values[3] = {0, 0, 0};
+  constexpr uint32_t kCount = 6;
+  napi_create_array_with_length(env, kCount, &arr);
+  double values[kCount] = {0, 0, 0, 0, 0, 0};
   if (vfs) {
     values[0] = static_cast<double>(vfs->Cache().hits);
     values[1] = static_cast<double>(vfs->Cache().misses);
     values[2] = static_cast<double>(vfs->Cache().Bytes());
+    values[3] = static_cast<double>(vfs->Cache().pagesWritten);
+    values[4] = static_cast<double>(vfs->Bridge_().bytes);
+    values[5] = static_cast<double>(vfs->Cache().LocalBytes());
   }
-  for (uint32_t i = 0; i < 3; i++) {
+  for (uint32_t i = 0; i < kCount; i++) {
     napi_create_double(env, values[i], &v);
     napi_set_element(env, arr, i, v);
   }
@@ -193,6 +198,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "WORKER_DEAD", WORKER_DEAD);
   SetInt(env, o, "RESULT", RESULT);
   SetInt(env, o, "RESULT2", RESULT2);
+  SetInt(env, o, "RESULT3", RESULT3);
   SetInt(env, o, "INT32_SLOTS", INT32_SLOTS);
   SetInt(env, o, "F64_OFFSET", F64_OFFSET);
   SetInt(env, o, "F64_RESULT", F64_RESULT);
@@ -217,6 +223,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "OP_READ_BLOCKS", OP_READ_BLOCKS);
   SetInt(env, o, "OP_WRITE_BLOCKS", OP_WRITE_BLOCKS);
   SetInt(env, o, "READ_BLOCKS_PIECE", READ_BLOCKS_PIECE);
+  SetInt(env, o, "WRITE_RECORD_HEADER", WRITE_RECORD_HEADER);
   SetInt(env, o, "OP_BEGIN_WRITE", OP_BEGIN_WRITE);
   return o;
 }

@@ -5,6 +5,26 @@
 
 namespace s3vfs {
 
+void DirtyRanges::Add(int64_t start, int64_t end) {
+  // Merge with every span it overlaps or touches.
+  auto it = std::lower_bound(spans.begin(), spans.end(), start,
+                             [](const std::pair<int64_t, int64_t>& s, int64_t v) { return s.second < v; });
+  auto last = it;
+  while (last != spans.end() && last->first <= end) {
+    start = std::min(start, last->first);
+    end = std::max(end, last->second);
+    ++last;
+  }
+  it = spans.erase(it, last);
+  spans.insert(it, {start, end});
+}
+
+int64_t DirtyRanges::Bytes() const {
+  int64_t n = 0;
+  for (const auto& s : spans) n += s.second - s.first;
+  return n;
+}
+
 int64_t CachedFile::BlockLength(int64_t index) const {
   return std::max<int64_t>(0, std::min(blockSize, size - index * blockSize));
 }
@@ -55,7 +75,7 @@ void CachedFile::ApplyToBlock(BlockCache& cache, std::vector<uint8_t>& b, int64_
                               int64_t end, const uint8_t* data) {
   size_t newLen = static_cast<size_t>(BlockLength(index));
   if (b.size() < newLen) {
-    cache.Resized(static_cast<int64_t>(newLen - b.size()));
+    cache.Resized(this, static_cast<int64_t>(newLen - b.size()));
     b.resize(newLen, 0);
   }
   int64_t start = index * blockSize;
@@ -101,9 +121,33 @@ void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* dat
   size = std::max(oldSize, end);
   DropPieces(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
-    ApplyToBlock(cache, blocks[i], i, offset, end, data);
-    cache.MarkDirty(this, i);
+    std::vector<uint8_t>& b = blocks[i];
+    int64_t oldLen = static_cast<int64_t>(b.size());
+    ApplyToBlock(cache, b, i, offset, end, data);
+    // What changed in the block: the bytes written, and any zeros it grew by.
+    int64_t start = i * blockSize;
+    cache.MarkDirty(this, i, oldLen, static_cast<int64_t>(b.size()));
+    cache.MarkDirty(this, i, std::max(offset, start) - start, std::min(end, start + blockSize) - start);
   }
+}
+
+void CachedFile::ReadLocal(int64_t offset, int amount, uint8_t* out) const {
+  int64_t end = std::min<int64_t>(offset + amount, size);
+  for (int64_t at = offset; at < end;) {
+    int64_t i = at / blockSize;
+    int64_t stop = std::min(end, (i + 1) * blockSize);
+    auto it = blocks.find(i);
+    int64_t have = it == blocks.end() ? 0 : std::max<int64_t>(0, std::min<int64_t>(stop, i * blockSize + it->second.size()) - at);
+    if (have > 0) std::memcpy(out + (at - offset), it->second.data() + (at - i * blockSize), have);
+    std::memset(out + (at - offset) + have, 0, stop - at - have);
+    at = stop;
+  }
+}
+
+void CachedFile::WriteLocal(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
+  int64_t end = offset + amount;
+  size = std::max(std::max<int64_t>(size, 0), end);
+  for (int64_t i = offset / blockSize; i * blockSize < end; i++) ApplyToBlock(cache, blocks[i], i, offset, end, data);
 }
 
 void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
@@ -118,7 +162,7 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
     auto it = blocks.find(count - 1);
     size_t len = static_cast<size_t>(BlockLength(count - 1));
     if (it != blocks.end() && it->second.size() > len) {
-      cache.Resized(static_cast<int64_t>(len) - static_cast<int64_t>(it->second.size()));
+      cache.Resized(this, static_cast<int64_t>(len) - static_cast<int64_t>(it->second.size()));
       it->second.resize(len);
     }
   }
@@ -149,18 +193,21 @@ void BlockCache::DropFamily(const std::string& mainName) {
   }
 }
 
-void BlockCache::MarkDirty(CachedFile* f, int64_t index) {
+void BlockCache::MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end) {
   auto pos = f->lruPos.find(index);
   if (pos != f->lruPos.end()) {
     lru_.erase(pos->second);
     f->lruPos.erase(pos);
   }
-  if (f->dirty.insert(index).second) dirtyBytes_ += f->blockSize;
+  auto slot = f->dirty.try_emplace(index);
+  if (slot.second) dirtyBytes_ += f->blockSize;
+  if (end > start) slot.first->second.Add(start, end);
   dirtyFiles_.insert(f);
 }
 
 void BlockCache::MarkClean(CachedFile* f) {
-  for (int64_t i : f->dirty) {
+  for (const auto& kv : f->dirty) {
+    int64_t i = kv.first;
     if (!f->blocks.count(i)) continue;
     lru_.emplace_back(f, i);
     f->lruPos[i] = std::prev(lru_.end());
@@ -226,7 +273,7 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   }
   auto it = f->blocks.find(index);
   if (it == f->blocks.end()) return;
-  bytes_ -= static_cast<int64_t>(it->second.size());
+  Resized(f, -static_cast<int64_t>(it->second.size()));
   f->blocks.erase(it);
   auto pos = f->lruPos.find(index);
   if (pos != f->lruPos.end()) {

@@ -16,6 +16,15 @@ namespace s3vfs {
 
 class BlockCache;
 
+// The bytes of one block written since it was last handed to the worker, as sorted,
+// disjoint [start, end) offsets within the block: a page changed in a 1 MiB block
+// crosses as that page, not as the block.
+struct DirtyRanges {
+  std::vector<std::pair<int64_t, int64_t>> spans;
+  void Add(int64_t start, int64_t end);
+  int64_t Bytes() const;
+};
+
 // What the main thread knows of one file: shared by every handle open on that name.
 struct CachedFile {
   std::string name;
@@ -26,8 +35,11 @@ struct CachedFile {
   // Byte ranges of blocks not held whole (range GETs), by start offset. They live in the
   // LRU under the key PieceKey(start), which is negative so it never meets a block index.
   std::map<int64_t, std::vector<uint8_t>> pieces;
-  std::set<int64_t> dirty;  // written here, not yet handed to the worker
+  std::map<int64_t, DirtyRanges> dirty;  // written here, not yet handed to the worker
   int writerId = 0;         // the worker handle to hand them over with
+  // Kept in this thread's memory only (a versioned database's journal, which S3 never
+  // needs): never fetched, handed over or evicted, and not counted against the limit.
+  bool local = false;
 
   int64_t BlockLength(int64_t index) const;
   // Copies [offset, offset + amount) if every block it needs is cached, or one piece
@@ -43,6 +55,9 @@ struct CachedFile {
   bool MissingForWrite(int64_t offset, int amount, int64_t* first, int64_t* count) const;
   // Applies a write here only, marking the blocks dirty (MissingForWrite must be false).
   void WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
+  // A local file's read and write: blocks never written read as zeros.
+  void ReadLocal(int64_t offset, int amount, uint8_t* out) const;
+  void WriteLocal(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   void Truncate(BlockCache& cache, int64_t newSize);
   void ApplyToBlock(BlockCache& cache, std::vector<uint8_t>& b, int64_t index, int64_t offset, int64_t end,
                     const uint8_t* data);
@@ -60,20 +75,25 @@ class BlockCache {
   static int64_t PieceKey(int64_t start) { return -1 - start; }
   void Touch(CachedFile* f, int64_t index);
   void Forget(CachedFile* f, int64_t index);
-  void Resized(int64_t delta) { bytes_ += delta; }
-  void MarkDirty(CachedFile* f, int64_t index);
+  void Resized(const CachedFile* f, int64_t delta) { (f->local ? localBytes_ : bytes_) += delta; }
+  // Bytes [start, end) of the block were written here.
+  void MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end);
   // The file's dirty blocks were handed to the worker: they become plain cached blocks.
   void MarkClean(CachedFile* f);
   const std::set<CachedFile*>& DirtyFiles() const { return dirtyFiles_; }
   int64_t DirtyBytes() const { return dirtyBytes_; }
   size_t Limit() const { return limit_; }
   int64_t Bytes() const { return bytes_; }
+  int64_t LocalBytes() const { return localBytes_; }
   uint64_t hits = 0, misses = 0;
+  // Database pages SQLite wrote (xWrite calls on main databases), for stats().
+  uint64_t pagesWritten = 0;
 
  private:
   void Evict();
   size_t limit_;
   int64_t bytes_ = 0;
+  int64_t localBytes_ = 0;
   int64_t dirtyBytes_ = 0;
   std::set<CachedFile*> dirtyFiles_;
   std::map<std::string, std::unique_ptr<CachedFile>> files_;

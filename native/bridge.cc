@@ -1,5 +1,6 @@
 #include "bridge.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "sqlite_api.h"
@@ -38,8 +39,11 @@ int Bridge::Call(const Request& req, int failure) {
   slots_[layout::ERROR_LEN] = 0;
   slots_[layout::RESULT] = 0;
   slots_[layout::RESULT2] = 0;
+  slots_[layout::RESULT3] = 0;
   f64_[layout::F64_OFFSET] = req.offset;
-  if (req.len) std::memcpy(data_, req.payload, req.len);
+  // A payload built in the shared buffer itself (PayloadArea) needs no copy.
+  if (req.len && req.payload != data_) std::memcpy(data_, req.payload, req.len);
+  bytes += req.len;
   slots_[layout::SEQ] = ++seq_;
 
   napi_handle_scope scope;
@@ -64,6 +68,7 @@ int Bridge::Call(const Request& req, int failure) {
                slots_[layout::REPLY_SEQ] == seq_;
   if (!valid) return failure;
   __atomic_store_n(&slots_[layout::STATE], layout::STATE_IDLE, __ATOMIC_SEQ_CST);
+  bytes += static_cast<uint64_t>(std::max(0, slots_[layout::REPLY_LEN]));
   return slots_[layout::STATUS];
 }
 

@@ -31,10 +31,15 @@ class Bridge {
 
   int32_t Result() const { return slots_[layout::RESULT]; }
   int32_t Result2() const { return slots_[layout::RESULT2]; }
+  int32_t Result3() const { return slots_[layout::RESULT3]; }
   double F64Result() const { return f64_[layout::F64_RESULT]; }
   int32_t ReplyLen() const { return slots_[layout::REPLY_LEN]; }
   const uint8_t* Data() const { return data_; }
+  // Where a request may build its payload in place, to be sent without a copy.
+  uint8_t* PayloadArea() { return data_; }
   size_t Capacity() const { return capacity_; }
+  // Payload bytes carried both ways, for stats().
+  uint64_t bytes = 0;
   // The owning thread's environment is gone: fail every call without touching it.
   void Detach() { detached_ = true; view_ = nullptr; waitFn_ = nullptr; }
 

@@ -23,6 +23,8 @@ constexpr int WORKER_DEAD = 11;  // set by the worker as it dies
 constexpr int RESULT = 12;       // reply: op-specific integer (file id, access answer)
 constexpr int DEATH_NOTE_LEN = 13; // bytes of the worker's last words in the death-note area
 constexpr int RESULT2 = 14;      // reply: a second integer (block size at open)
+constexpr int RESULT3 = 15;      // reply: a third integer (OP_OPEN: 1 for a file kept in the
+                                 // main thread's memory only, a versioned database's journal)
 constexpr int INT32_SLOTS = 16;
 
 // Float64Array slot indices (byte offset = index * 8), after the int32 slots.
@@ -55,13 +57,17 @@ enum Op : int32_t {
                        // from there (more if the worker has them), F64_RESULT: size; or, when
                        // RESULT is READ_BLOCKS_PIECE, data: int64 start, then bytes of one block
                        // from there that cover what the read wants (a range GET)
-  OP_WRITE_BLOCKS = 13,  // data: ARG records of (int64 index, int32 length, bytes), little-
-                         // endian; F64_OFFSET: the file's new size. The blocks' new content.
+  OP_WRITE_BLOCKS = 13,  // data: ARG records of (int64 block index, int32 offset in the
+                         // block, int32 length, bytes), little-endian; F64_OFFSET: the
+                         // file's new size. -> RESULT: how many of those blocks the worker
+                         // lacks to apply a partial record to, data: their int64 indexes
+                         // (the main thread sends them again whole)
   OP_BEGIN_WRITE = 14,   // RESERVED from SHARED: a versioned database takes its write lease
                          // (fails with SQLITE_BUSY while another writer holds it)
 };
 
 constexpr int READ_BLOCKS_PIECE = -1;
+constexpr int WRITE_RECORD_HEADER = 16;  // OP_WRITE_BLOCKS: int64 index, int32 offset, int32 length
 
 }  // namespace layout
 }  // namespace s3vfs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <vector>
 
 namespace s3vfs {
@@ -30,39 +31,83 @@ int Call(S3File* f, Bridge::Request req, int failure) {
 
 bool CanWriteBack(Vfs* vfs, const CachedFile* cf) {
   return cf->size >= 0 && cf->blockSize > 0 &&
-         static_cast<size_t>(cf->blockSize) + 12 <= vfs->Bridge_().Capacity();
+         static_cast<size_t>(cf->blockSize) + layout::WRITE_RECORD_HEADER <= vfs->Bridge_().Capacity();
 }
 
-// Hands a file's dirty blocks to the worker: records of (int64 index, int32 length,
-// bytes), as many as fit in one crossing, and the file's size.
+// The records of one dirty block: its written ranges, or the whole block when those
+// would carry about as much (or the worker asked for it whole).
+std::vector<std::pair<int64_t, int64_t>> RecordsOf(const CachedFile* cf, int64_t index, bool whole) {
+  int64_t len = static_cast<int64_t>(cf->blocks.at(index).size());
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (!whole) {
+    const DirtyRanges& d = cf->dirty.at(index);
+    int64_t bytes = 0;
+    for (const auto& s : d.spans) {
+      int64_t e = std::min(s.second, len);
+      if (e <= s.first) continue;
+      out.push_back({s.first, e});
+      bytes += e - s.first + layout::WRITE_RECORD_HEADER;
+    }
+    if (bytes < len) return out;
+    out.clear();
+  }
+  if (len > 0) out.push_back({0, len});
+  return out;
+}
+
+// Hands a file's dirty blocks to the worker, built in place in the shared buffer as
+// records of (int64 block index, int32 offset in the block, int32 length, bytes), as
+// many as fit in one crossing, with the file's size. A page changed in a large block
+// crosses as that page. The worker answers with the blocks it does not hold to apply
+// such a change to (evicted from its cache): those cross again whole.
 int SendDirty(Vfs* vfs, CachedFile* cf) {
   Bridge& bridge = vfs->Bridge_();
-  std::vector<uint8_t> buf;
-  auto it = cf->dirty.begin();
-  while (it != cf->dirty.end()) {
-    buf.clear();
+  std::vector<std::pair<int64_t, bool>> queue;  // block index, send it whole
+  std::set<int64_t> sentWhole;
+  for (const auto& kv : cf->dirty) {
+    if (cf->blocks.count(kv.first)) queue.push_back({kv.first, false});
+  }
+  size_t next = 0;
+  while (next < queue.size()) {
+    uint8_t* out = bridge.PayloadArea();
+    size_t used = 0;
     int n = 0;
-    for (; it != cf->dirty.end(); ++it) {
-      const std::vector<uint8_t>& b = cf->blocks[*it];
-      if (buf.size() + 12 + b.size() > bridge.Capacity()) break;
-      int64_t index = *it;
-      int32_t len = static_cast<int32_t>(b.size());
-      const uint8_t* pi = reinterpret_cast<const uint8_t*>(&index);
-      const uint8_t* pl = reinterpret_cast<const uint8_t*>(&len);
-      buf.insert(buf.end(), pi, pi + 8);
-      buf.insert(buf.end(), pl, pl + 4);
-      buf.insert(buf.end(), b.begin(), b.end());
-      n++;
+    for (; next < queue.size(); next++) {
+      int64_t index = queue[next].first;
+      auto records = RecordsOf(cf, index, queue[next].second);
+      size_t need = 0;
+      for (const auto& r : records) need += layout::WRITE_RECORD_HEADER + (r.second - r.first);
+      if (used + need > bridge.Capacity()) break;
+      const uint8_t* block = cf->blocks.at(index).data();
+      if (records.size() == 1 && records[0].first == 0 && records[0].second == static_cast<int64_t>(cf->blocks.at(index).size())) {
+        sentWhole.insert(index);
+      }
+      for (const auto& r : records) {
+        int32_t at = static_cast<int32_t>(r.first), len = static_cast<int32_t>(r.second - r.first);
+        std::memcpy(out + used, &index, 8);
+        std::memcpy(out + used + 8, &at, 4);
+        std::memcpy(out + used + 12, &len, 4);  // see WRITE_RECORD_HEADER
+        std::memcpy(out + used + layout::WRITE_RECORD_HEADER, block + at, len);
+        used += layout::WRITE_RECORD_HEADER + len;
+        n++;
+      }
     }
-    if (n == 0) return SQLITE_IOERR_WRITE;
+    if (n == 0 && next < queue.size()) return SQLITE_IOERR_WRITE;
     Bridge::Request req{layout::OP_WRITE_BLOCKS};
     req.fileId = cf->writerId;
     req.arg = n;
     req.offset = static_cast<double>(cf->size);
-    req.payload = buf.data();
-    req.len = buf.size();
+    req.payload = out;
+    req.len = used;
     int rc = bridge.Call(req, SQLITE_IOERR_WRITE);
     if (rc != SQLITE_OK) return rc;
+    const uint8_t* missing = bridge.Data();
+    for (int k = 0; k < bridge.Result() && (k + 1) * 8 <= bridge.ReplyLen(); k++) {
+      int64_t index;
+      std::memcpy(&index, missing + 8 * k, 8);
+      if (!cf->blocks.count(index) || !cf->dirty.count(index) || sentWhole.count(index)) return SQLITE_IOERR_WRITE;
+      queue.push_back({index, true});
+    }
   }
   vfs->Cache().MarkClean(cf);
   return SQLITE_OK;
@@ -150,6 +195,10 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
   CachedFile* cf = f->cached;
   uint8_t* out = static_cast<uint8_t*>(buf);
   BlockCache& cache = f->vfs->Cache();
+  if (cf->local) {
+    cf->ReadLocal(offset, amount, out);
+    return ShortRead(cf, out, amount, offset);
+  }
   if (cf->Read(cache, offset, amount, out)) {
     cache.hits++;
     return ShortRead(cf, out, amount, offset);
@@ -213,6 +262,11 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
   S3File* f = AsS3(pf);
   Bridge& bridge = f->vfs->Bridge_();
   const uint8_t* in = static_cast<const uint8_t*>(buf);
+  if (f->isMainDb) f->vfs->Cache().pagesWritten++;
+  if (f->cached->local) {
+    f->cached->WriteLocal(f->vfs->Cache(), offset, in, amount);
+    return SQLITE_OK;
+  }
   if (CanWriteBack(f->vfs, f->cached)) {
     int rc = WriteBack(f, in, amount, offset);
     if (rc != kNotCacheable) return rc;
@@ -237,6 +291,10 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
 
 int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
   S3File* f = AsS3(pf);
+  if (f->cached->local) {
+    f->cached->Truncate(f->vfs->Cache(), size);
+    return SQLITE_OK;
+  }
   int rc = SendAllDirty(f->vfs);
   if (rc != SQLITE_OK) return rc;
   Bridge::Request req{layout::OP_TRUNCATE};
@@ -248,6 +306,7 @@ int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
 
 int xSync(sqlite3_file* pf, int flags) {
   S3File* f = AsS3(pf);
+  if (f->cached->local) return SQLITE_OK;  // nothing of it ever needs to be durable
   int rc = SendAllDirty(f->vfs);
   if (rc != SQLITE_OK) return rc;
   return Call(f, {layout::OP_SYNC}, SQLITE_IOERR_FSYNC);
@@ -366,8 +425,19 @@ int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, 
     f->cached->Drop(vfs->Cache());
     vfs->Cache().DropFamily(f->name);
   }
-  f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
-  f->cached->blockSize = vfs->Bridge_().Result2();
+  bool local = vfs->Bridge_().Result3() != 0;
+  if (f->cached->local != local) {
+    f->cached->Drop(vfs->Cache());
+    f->cached->local = local;
+  }
+  if (!local) {
+    f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
+    f->cached->blockSize = vfs->Bridge_().Result2();
+  } else if (f->cached->size <= 0) {
+    // A memory journal is this thread's alone: what it holds outlives a close, as a file's would.
+    f->cached->size = 0;
+    f->cached->blockSize = vfs->Bridge_().Result2();
+  }
   if (f->isMainDb) {
     vfs->AddOpen(f->name);
   } else {
@@ -382,13 +452,18 @@ int vDelete(sqlite3_vfs* pv, const char* zName, int syncDir) {
   if (!vfs->OnOwnerThread() || !vfs->InStore(zName)) {
     return vfs->Fallback()->xDelete(vfs->Fallback(), zName, syncDir);
   }
+  CachedFile* cf = vfs->Cache().File(zName);
+  if (cf->local) {
+    cf->Drop(vfs->Cache());
+    cf->size = 0;
+    return SQLITE_OK;
+  }
   int rc = SendAllDirty(vfs);
   if (rc != SQLITE_OK) return rc;
   Bridge::Request req{layout::OP_DELETE};
   req.payload = zName;
   req.len = std::strlen(zName);
   rc = vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
-  CachedFile* cf = vfs->Cache().File(zName);
   cf->Drop(vfs->Cache());
   if (rc == SQLITE_OK) cf->size = 0;
   return rc;

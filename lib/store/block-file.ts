@@ -23,6 +23,13 @@ export interface StoreContext {
   leaseTtlMs: number;
 }
 
+/** Bytes written into one block on the main thread, at `offset` within the block. */
+export interface BlockWrite {
+  index: number;
+  offset: number;
+  bytes: Uint8Array;
+}
+
 /** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
 export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Array; start: number };
 
@@ -120,6 +127,15 @@ export class BlockFile implements CacheOwner {
 
   evictBlock(index: number): void {
     if (!this.dirty.has(index)) this.blocks.delete(index);
+  }
+
+  /** Lets go of every clean block, as the cache would under pressure. */
+  evictClean(): void {
+    for (const i of [...this.blocks.keys()]) {
+      if (this.dirty.has(i)) continue;
+      this.ctx.cache.remove(this.ownerId, i);
+      this.blocks.delete(i);
+    }
   }
 
   protected dropCache(): void {
@@ -349,17 +365,31 @@ export class BlockFile implements CacheOwner {
     return content;
   }
 
-  /** New content of whole blocks, from the main thread's cache, and the new size. */
-  putBlocks(size: number, blocks: { index: number; bytes: Uint8Array }[]): void {
-    for (const { index, bytes } of blocks) {
-      if (bytes.length !== blockLength(index, size, this.B)) {
-        throw new Error(`block ${index} of '${this.name}' came with ${bytes.length} bytes, expected ${blockLength(index, size, this.B)}`);
+  /**
+   * Changes written on the main thread's cache, and the file's new size. A change to part
+   * of a block is applied to the block here (written, cached, or past what the bucket
+   * holds); a block that is not here would cost a GET on the main thread's time, so it
+   * is returned instead, and the main thread sends it again whole.
+   */
+  async applyWrites(size: number, writes: BlockWrite[]): Promise<number[]> {
+    const newSize = Math.max(this.size, size);
+    const missing = new Set<number>();
+    for (const { index, offset, bytes } of writes) {
+      const newLen = blockLength(index, newSize, this.B);
+      if (offset + bytes.length > newLen) {
+        throw new Error(`a write of ${bytes.length} bytes at ${offset} in block ${index} of '${this.name}' passes its end (${newLen} bytes)`);
       }
-      const content = new Uint8Array(new ArrayBuffer(this.B), 0, bytes.length);
-      content.set(bytes);
+      const whole = offset === 0 && bytes.length === newLen;
+      if (!whole && (missing.has(index) || (index < this.stored && !this.blocks.has(index)))) {
+        missing.add(index);
+        continue;
+      }
+      const content = await this.writableBlock(index, newLen, blockLength(index, this.size, this.B), whole);
+      content.set(bytes, offset);
       this.setDirty(index, content);
     }
-    this.size = Math.max(this.size, size);
+    this.size = newSize;
+    return [...missing];
   }
 
   /** Shrinks the file; like the seed, never grows it. */

@@ -1,7 +1,7 @@
 // The files of one bucket as SQLite sees them through the VFS: handles, the names
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
-import { BlockFile, type StoreContext } from './block-file';
+import { BlockFile, type BlockWrite, type StoreContext } from './block-file';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockKey, blockPrefix } from './block-layout';
 import { MemoryFile } from './memory-file';
@@ -79,7 +79,8 @@ export class FileTable {
     return (this.byName.get(name)?.openCount ?? 0) > 0;
   }
 
-  async open(name: string, flags: number): Promise<{ id: number; size: number; blockSize: number }> {
+  /** inMemory: the file lives in the main thread's memory only (a versioned database's journal). */
+  async open(name: string, flags: number): Promise<{ id: number; size: number; blockSize: number; inMemory: boolean }> {
     // A database nobody here has open is checked afresh and its journal listed again:
     // a hot journal left by a writer that died elsewhere must be found by the next open.
     // Its cached blocks stay if block 0 is unchanged (one conditional GET).
@@ -88,13 +89,14 @@ export class FileTable {
       await this.byName.get(name)?.revalidate();
     }
     const f = await this.file(name, (flags & SQLITE_OPEN_MAIN_DB) !== 0);
-    if (!f.exists && !(flags & SQLITE_OPEN_CREATE)) {
+    // A memory journal's content is the main thread's: it says whether it exists.
+    if (!f.exists && !(flags & SQLITE_OPEN_CREATE) && !(f instanceof MemoryFile)) {
       throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
     }
     f.openCount++;
     const id = this.nextHandle++;
     this.handles.set(id, { file: f, flags });
-    return { id, size: f.size, blockSize: f.B };
+    return { id, size: f.size, blockSize: f.B, inMemory: f instanceof MemoryFile };
   }
 
   async close(id: number): Promise<void> {
@@ -133,13 +135,15 @@ export class FileTable {
     if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
   }
 
-  /** Blocks written on the main thread, whole, with the file's new size. */
-  async putBlocks(id: number, size: number, blocks: { index: number; bytes: Uint8Array }[]): Promise<void> {
+  /** Changes written on the main thread, with the file's new size; returns the blocks
+   *  that must come again whole (see BlockFile.applyWrites). */
+  async applyWrites(id: number, size: number, writes: BlockWrite[]): Promise<number[]> {
     const f = this.handle(id);
     await this.beforeChange(f);
     this.noteWrite(id);
-    f.putBlocks(size, blocks);
+    const missing = await f.applyWrites(size, writes);
     if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    return missing;
   }
 
   async truncate(id: number, size: number): Promise<void> {

@@ -1,23 +1,39 @@
 // What each bridge op does to the file table.
 import type { BridgeLayout } from '../../binding';
 import * as C from '../sqlite-codes';
+import type { BlockWrite } from '../store/block-file';
 import type { FileTable } from '../store/file-table';
 import type { Reply, Request } from './bridge-server';
 
 const decoder = new TextDecoder();
 
-/** OP_WRITE_BLOCKS records: int64 index, int32 length, bytes (copied out of the shared buffer). */
-export function parseBlocks(payload: Uint8Array, count: number): { index: number; bytes: Uint8Array }[] {
+/**
+ * OP_WRITE_BLOCKS records: int64 block index, int32 offset in the block, int32 length,
+ * bytes. The bytes stay views into the shared buffer (valid until the reply): they are
+ * copied once, into the blocks they change.
+ */
+export function parseWrites(payload: Uint8Array, count: number, headerBytes: number): BlockWrite[] {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const out: { index: number; bytes: Uint8Array }[] = [];
+  const out: BlockWrite[] = [];
   let at = 0;
   for (let n = 0; n < count; n++) {
+    if (at + headerBytes > payload.length) throw new Error(`OP_WRITE_BLOCKS: record ${n} of ${count} is cut short`);
     const index = Number(view.getBigInt64(at, true));
-    const len = view.getInt32(at + 8, true);
-    out.push({ index, bytes: payload.slice(at + 12, at + 12 + len) });
-    at += 12 + len;
+    const offset = view.getInt32(at + 8, true);
+    const len = view.getInt32(at + 12, true);
+    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new Error(`OP_WRITE_BLOCKS: record ${n} of ${count} is malformed`);
+    out.push({ index, offset, bytes: payload.subarray(at + headerBytes, at + headerBytes + len) });
+    at += headerBytes + len;
   }
-  if (at !== payload.length) throw new Error(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} blocks`);
+  if (at !== payload.length) throw new Error(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} records`);
+  return out;
+}
+
+/** Block indexes as int64 little-endian, for the main thread. */
+function int64s(values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 8);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
   return out;
 }
 
@@ -32,8 +48,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
   const serve = async (req: Request): Promise<Reply> => {
     switch (req.op) {
       case L.OP_OPEN: {
-        const { id, size, blockSize } = await files.open(decoder.decode(req.payload), req.arg);
-        return { result: id, result2: blockSize, f64: size };
+        const { id, size, blockSize, inMemory } = await files.open(decoder.decode(req.payload), req.arg);
+        return { result: id, result2: blockSize, result3: inMemory ? 1 : 0, f64: size };
       }
       case L.OP_CLOSE:
         await files.close(req.fileId);
@@ -46,9 +62,10 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         // The payload lives in the shared buffer; copy before the next request reuses it.
         await files.write(req.fileId, req.offset, req.payload.slice());
         return {};
-      case L.OP_WRITE_BLOCKS:
-        await files.putBlocks(req.fileId, req.offset, parseBlocks(req.payload, req.arg));
-        return {};
+      case L.OP_WRITE_BLOCKS: {
+        const missing = await files.applyWrites(req.fileId, req.offset, parseWrites(req.payload, req.arg, L.WRITE_RECORD_HEADER));
+        return { result: missing.length, data: int64s(missing) };
+      }
       case L.OP_TRUNCATE:
         await files.truncate(req.fileId, req.offset);
         return {};

@@ -15,6 +15,7 @@ export interface Reply {
   status?: number;
   result?: number;
   result2?: number;
+  result3?: number;
   f64?: number;
   data?: Uint8Array;
 }
@@ -96,6 +97,7 @@ export class BridgeServer {
     i32[L.STATUS] = reply.status ?? 0;
     i32[L.RESULT] = reply.result ?? 0;
     i32[L.RESULT2] = reply.result2 ?? 0;
+    i32[L.RESULT3] = reply.result3 ?? 0;
     f64[L.F64_RESULT] = reply.f64 ?? 0;
     i32[L.REPLY_SEQ] = seq;
     Atomics.store(i32, L.STATE, L.STATE_REPLY);

@@ -123,6 +123,10 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
         throw new Error('worker crashed on purpose (test hook)');
       }, afterMs);
     };
+    /** The worker's cache lets go of a file's clean blocks, as an eviction would. */
+    handlers.evictClean = async (name: string) => {
+      (await files.file(name)).evictClean();
+    };
     handlers.stall = async (ms: number) => {
       const until = Date.now() + ms;
       while (Date.now() < until) { /* a stuck worker, for the timeout test */ }

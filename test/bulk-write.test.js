@@ -1,0 +1,128 @@
+// Bulk writes in the default (versioned) layout: pages SQLite writes stay on the main
+// thread until a commit or a full cache needs them in the worker, the rollback journal
+// never leaves the main thread, and a page changed in a large block crosses as that page.
+const BetterSqlite3 = require('better-sqlite3');
+const { makeVfs, closeAll, uniquePrefix, series } = require('./support/helpers');
+
+afterAll(closeAll);
+
+const versioned = (options = {}) => makeVfs({ layout: 'versioned', ...options });
+
+/** A table and two indexes whose entries an UPDATE of `grp` moves all over. */
+const SCHEMA = `CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, v TEXT);
+  CREATE INDEX t_grp ON t(grp); CREATE INDEX t_v ON t(v, grp)`;
+const fill = (n) => `INSERT INTO t(grp, v) SELECT (value * 7) % 1000, printf('%08d-', value) || hex(zeroblob(40)) FROM ${series(n)}`;
+const MOVE = 'UPDATE t SET grp = (grp * 37 + id) % 1000, v = v || \'x\' WHERE id % 3 <> 0';
+const digest = (db) => db.prepare("SELECT count(*) AS n, sum(grp) AS g, sum(length(v)) AS l, group_concat(grp % 7, '') AS p FROM (SELECT grp, v FROM t ORDER BY grp, v)").get();
+
+test('a bulk UPDATE that spills SQLite\'s page cache crosses the bridge tens of times, not once per page', async () => {
+  // The database (about 6 MB) is larger than SQLite's page cache (64 pages), so SQLite
+  // spills pages mid-transaction and syncs its journal before each spill.
+  const vfs = versioned({ blockSize: 65536, cacheSize: 16 << 20 });
+  const prefix = uniquePrefix('bulk-update');
+  const db = vfs.open(prefix);
+  db.exec(SCHEMA);
+  db.exec(fill(30000));
+  db.pragma('cache_size = 64');
+  const local = new BetterSqlite3(':memory:');
+  local.exec(SCHEMA);
+  local.exec(fill(30000));
+  local.exec(MOVE);
+
+  vfs.resetStats();
+  db.exec(MOVE);
+  const s = vfs.stats();
+  expect(s.pagesWritten).toBeGreaterThan(1000);
+  expect(s.bridgeCrossings).toBeLessThan(100);
+  expect(s.bridgeCrossings / s.pagesWritten).toBeLessThan(0.05);
+  expect(digest(db)).toEqual(digest(local));
+  db.close();
+
+  const fresh = versioned();
+  const again = fresh.open(prefix, { readonly: true });
+  expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(digest(again)).toEqual(digest(local));
+  again.close();
+  local.close();
+});
+
+const journalCases = ['DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY'].flatMap((journalMode) => [
+  // Spilled pages wait in the worker; with a small cache, the worker uploads them too.
+  { journalMode, cacheSize: 8 << 20, cache: 'large' },
+  { journalMode, cacheSize: 512 << 10, cache: 'small' },
+]);
+describe.each(journalCases)('journal_mode $journalMode, $cache cache', ({ journalMode, cacheSize }) => {
+  test('ROLLBACK of a transaction that spilled restores the database from the memory journal', async () => {
+    const vfs = versioned({ blockSize: 16384, cacheSize });
+    const prefix = uniquePrefix(`bulk-rollback-${journalMode}`);
+    const db = vfs.open(prefix);
+    db.pragma(`journal_mode = ${journalMode}`);
+    db.exec(SCHEMA);
+    db.exec(fill(4000));
+    db.pragma('cache_size = 16');
+    const before = digest(db);
+    vfs.resetStats();
+    db.exec('BEGIN');
+    db.exec(MOVE);
+    db.exec('DELETE FROM t WHERE id % 5 = 0');
+    expect(digest(db)).not.toEqual(before);
+    expect(vfs.stats().pagesWritten).toBeGreaterThan(500); // SQLite spilled its page cache
+    db.exec('ROLLBACK');
+    expect(digest(db)).toEqual(before);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    // The next transaction commits on top of the restored pages.
+    db.exec("UPDATE t SET v = 'one' WHERE id = 1");
+    db.close();
+    const check = versioned().open(prefix, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(check.prepare('SELECT count(*) FROM t').pluck().get()).toBe(4000);
+    expect(check.prepare('SELECT v FROM t WHERE id = 1').pluck().get()).toBe('one');
+    check.close();
+  });
+});
+
+describe('a row changed in a 1 MiB block', () => {
+  const blockSize = 1 << 20;
+  let vfs;
+  let prefix;
+  beforeAll(() => {
+    vfs = versioned({ blockSize });
+    prefix = uniquePrefix('bulk-ranges');
+    const db = vfs.open(prefix);
+    db.exec(SCHEMA);
+    db.exec(fill(40000)); // several blocks
+    db.close();
+  });
+
+  test('crosses the bridge as the pages it changed, not as the block', () => {
+    const db = vfs.open(prefix);
+    db.prepare('SELECT count(*) FROM t').get(); // the blocks are in both caches
+    vfs.resetStats();
+    db.prepare("UPDATE t SET v = 'changed' WHERE id = 20000").run();
+    const s = vfs.stats();
+    expect(s.pagesWritten).toBeGreaterThanOrEqual(2);
+    expect(s.bridgeBytes).toBeLessThan(64 * 1024);
+    expect(s.put).toBeGreaterThanOrEqual(2); // the whole new block objects, then the manifest
+    db.close();
+  });
+
+  test('a block the worker no longer holds comes again whole, with no GET on the write path', async () => {
+    const db = vfs.open(prefix);
+    db.prepare('SELECT count(*) FROM t').get();
+    await vfs._testHook('evictClean', prefix);
+    vfs.resetStats();
+    db.prepare("UPDATE t SET v = 'again' WHERE id = 30000").run();
+    const s = vfs.stats();
+    expect(s.bytesDown).toBeLessThan(blockSize / 2); // the manifest's revalidation (304) at most
+    expect(s.bridgeBytes).toBeGreaterThan(blockSize);
+    db.close();
+    const check = versioned().open(prefix, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(check.prepare('SELECT id, v FROM t WHERE v IN (\'changed\', \'again\') ORDER BY id').all()).toEqual([
+      { id: 20000, v: 'changed' },
+      { id: 30000, v: 'again' },
+    ]);
+    expect(check.prepare('SELECT count(*) FROM t').pluck().get()).toBe(40000);
+    check.close();
+  });
+});
