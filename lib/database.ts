@@ -2,7 +2,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { binding } from './native';
 import { checkPrefix } from './prefix';
-import { betterSqliteAddon } from './sqlite-error-hook';
+import { standInAddon } from './better-sqlite3';
+import { s3AwareSqliteError } from './sqlite-error-hook';
 import type { S3VFS } from './s3vfs';
 
 export type DatabaseOptions = Omit<BetterSqlite3.Options, 'nativeBinding'>;
@@ -10,33 +11,24 @@ export type DatabaseOptions = Omit<BetterSqlite3.Options, 'nativeBinding'>;
 /**
  * better-sqlite3 checks that the directory of a file name exists unless the name
  * starts with "file:", and passes the name to SQLite as it is (URIs are off). So the
- * name goes in with that prefix, and this stand-in for its addon takes it off again
+ * name goes in with that prefix, and a stand-in for its addon takes it off again
  * before SQLite (and db.name) see it.
  */
 const MARK = 'file:';
-function addonFor(): object | undefined {
-  const real = betterSqliteAddon();
-  if (!real) return undefined;
-  return {
-    isInitialized: true,
-    Database: function S3Database(filename: string, given: string, ...rest: unknown[]) {
-      return new real.Database(filename.slice(MARK.length), given.slice(MARK.length), ...rest);
-    },
-  };
-}
+let stand: object | null | undefined;
 
 export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}): BetterSqlite3.Database {
   checkPrefix(prefix);
   if (options && 'nativeBinding' in options) throw new TypeError('the nativeBinding option cannot be used with an S3VFS');
   const b = binding();
-  const addon = addonFor();
-  if (!addon) throw new Error("sqlite-s3vfs: better-sqlite3's addon was not found at build/Release/better_sqlite3.node");
+  stand ??= standInAddon(MARK, s3AwareSqliteError);
+  if (!stand) throw new Error("sqlite-s3vfs: better-sqlite3's native addon was not found where its version keeps it");
   // URIs are off in better-sqlite3, so ?vfs= cannot choose a VFS: ours is SQLite's
   // default just while this connection opens (a connection keeps the VFS it opened with).
   b.armDefault(vfs.name);
   let db: BetterSqlite3.Database;
   try {
-    db = new BetterSqlite3(MARK + prefix, { ...options, nativeBinding: addon as never });
+    db = new BetterSqlite3(MARK + prefix, { ...options, nativeBinding: stand as never });
   } finally {
     b.disarmDefault();
   }

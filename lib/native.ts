@@ -3,6 +3,7 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Binding } from '../binding';
+import { assertSupported } from './better-sqlite3';
 
 export const addonPath = path.join(__dirname, '..', 'build', 'Release', 's3vfs.node');
 
@@ -10,6 +11,7 @@ let loaded: Binding | undefined;
 
 export function binding(): Binding {
   if (loaded) return loaded;
+  assertSupported();
   let b: Binding;
   try {
     b = require(addonPath) as Binding;
