@@ -13,7 +13,7 @@ module.exports = async () => {
   // S3VFS_REQUIRE_CONDITIONAL=1 (CI) makes its absence an error instead of a skip.
   let conditional = null;
   if (server.external) conditional = { bucket: server.bucket, s3: server.s3 };
-  else {
+  else if (process.env.S3VFS_SKIP_CEPH !== '1') {
     const rgw = await startRadosgw();
     globalThis.__S3VFS_RADOSGW__ = rgw;
     if (rgw) conditional = { bucket: rgw.bucket, s3: rgw.s3 };
