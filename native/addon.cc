@@ -225,6 +225,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "READ_BLOCKS_PIECE", READ_BLOCKS_PIECE);
   SetInt(env, o, "WRITE_RECORD_HEADER", WRITE_RECORD_HEADER);
   SetInt(env, o, "OP_BEGIN_WRITE", OP_BEGIN_WRITE);
+  SetInt(env, o, "OP_PRAGMA", OP_PRAGMA);
   return o;
 }
 

@@ -193,6 +193,19 @@ void BlockCache::DropFamily(const std::string& mainName) {
   }
 }
 
+void BlockCache::ForgetFamily(const std::string& mainName, bool keepLocal) {
+  for (auto& kv : files_) {
+    const std::string& n = kv.first;
+    CachedFile* f = kv.second.get();
+    bool family = n == mainName ||
+                  (n.size() > mainName.size() + 1 && n.compare(0, mainName.size(), mainName) == 0 && n[mainName.size()] == '-');
+    if (!family || (keepLocal && f->local)) continue;
+    int64_t blockSize = f->blockSize;
+    f->Drop(*this);
+    f->blockSize = blockSize;  // the size is asked again, the block size stays
+  }
+}
+
 void BlockCache::MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end) {
   auto pos = f->lruPos.find(index);
   if (pos != f->lruPos.end()) {

@@ -70,6 +70,9 @@ class BlockCache {
   CachedFile* File(const std::string& name);
   // Forgets the files whose name starts with `prefix` (a database's journal, ...).
   void DropFamily(const std::string& mainName);
+  // Forgets a database and its family files, written blocks included, but keeps the
+  // memory journals when keepLocal (after a failed commit, SQLite rolls back from them).
+  void ForgetFamily(const std::string& mainName, bool keepLocal);
   void Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len);
   void InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes, size_t len);
   static int64_t PieceKey(int64_t start) { return -1 - start; }

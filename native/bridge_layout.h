@@ -64,6 +64,8 @@ enum Op : int32_t {
                          // (the main thread sends them again whole)
   OP_BEGIN_WRITE = 14,   // RESERVED from SHARED: a versioned database takes its write lease
                          // (fails with SQLITE_BUSY while another writer holds it)
+  OP_PRAGMA = 15,        // data: pragma name, NUL, its argument -> data: why the database's
+                         // layout refuses that setting (empty: SQLite goes on)
 };
 
 constexpr int READ_BLOCKS_PIECE = -1;

@@ -123,6 +123,20 @@ int SendAllDirty(Vfs* vfs) {
   return SQLITE_OK;
 }
 
+// Makes what was written durable in the bucket: every pending write crosses, then the
+// worker uploads (OP_SYNC: this file's commit; OP_END_WRITE: everything, a journal's
+// finalisation included). After a failure, what this thread caches of the database and
+// its journal may be what the bucket does not hold: it is dropped and read again, as the
+// worker does with its own, so that the connection sees what S3 has. A memory journal
+// stays: SQLite rolls the transaction back from it.
+int MakeDurable(S3File* f, int op, int failure) {
+  Vfs* vfs = f->vfs;
+  int rc = SendAllDirty(vfs);
+  if (rc == SQLITE_OK) rc = Call(f, {op}, failure);
+  if (rc != SQLITE_OK) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
+  return rc;
+}
+
 int xClose(sqlite3_file* pf) {
   S3File* f = AsS3(pf);
   Vfs* vfs = f->vfs;
@@ -307,9 +321,7 @@ int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
 int xSync(sqlite3_file* pf, int flags) {
   S3File* f = AsS3(pf);
   if (f->cached->local) return SQLITE_OK;  // nothing of it ever needs to be durable
-  int rc = SendAllDirty(f->vfs);
-  if (rc != SQLITE_OK) return rc;
-  return Call(f, {layout::OP_SYNC}, SQLITE_IOERR_FSYNC);
+  return MakeDurable(f, layout::OP_SYNC, SQLITE_IOERR_FSYNC);
 }
 
 int xFileSize(sqlite3_file* pf, sqlite3_int64* size) {
@@ -364,11 +376,8 @@ int xUnlock(sqlite3_file* pf, int level) {
   int before = f->lockLevel;
   int rc = f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, level);
   if (before > SQLITE_LOCK_SHARED && level <= SQLITE_LOCK_SHARED) {
-    // End of a write transaction: with synchronous=OFF SQLite never calls xSync, and
-    // writes must still reach the bucket.
-    int wrc = SendAllDirty(f->vfs);
-    if (wrc != SQLITE_OK) return wrc;
-    wrc = Call(f, {layout::OP_END_WRITE}, SQLITE_IOERR_UNLOCK);
+    // End of a write transaction (a rollback's too): what it wrote reaches the bucket.
+    int wrc = MakeDurable(f, layout::OP_END_WRITE, SQLITE_IOERR_UNLOCK);
     if (wrc != SQLITE_OK) return wrc;
   }
   return rc;
@@ -380,7 +389,40 @@ int xCheckReservedLock(sqlite3_file* pf, int* out) {
   return SQLITE_OK;
 }
 
-int xFileControl(sqlite3_file*, int, void*) { return SQLITE_NOTFOUND; }
+// A PRAGMA on the database: the worker refuses the settings its layout cannot make safe
+// (a message in the reply); others go on to SQLite.
+int Pragma(S3File* f, char** args) {
+  if (!args[1] || !args[2] || sqlite3_stricmp(args[1], "journal_mode") != 0) return SQLITE_NOTFOUND;
+  std::string payload = std::string(args[1]) + '\0' + args[2];
+  Bridge::Request req{layout::OP_PRAGMA};
+  req.payload = payload.data();
+  req.len = payload.size();
+  int rc = Call(f, req, SQLITE_IOERR);
+  if (rc != SQLITE_OK) return rc;
+  Bridge& bridge = f->vfs->Bridge_();
+  if (bridge.ReplyLen() <= 0) return SQLITE_NOTFOUND;
+  args[0] = sqlite3_mprintf("%.*s", bridge.ReplyLen(), reinterpret_cast<const char*>(bridge.Data()));
+  return SQLITE_ERROR;
+}
+
+int xFileControl(sqlite3_file* pf, int op, void* arg) {
+  S3File* f = AsS3(pf);
+  if (!f->isMainDb) return SQLITE_NOTFOUND;
+  switch (op) {
+    case SQLITE_FCNTL_SYNC:
+      // A commit's durability point, sent even with synchronous=OFF (when no xSync
+      // follows): the commit happens here, and its failure fails the COMMIT.
+      return MakeDurable(f, layout::OP_SYNC, SQLITE_IOERR_FSYNC);
+    case SQLITE_FCNTL_COMMIT_PHASETWO:
+      // The journal was finalised (deleted, truncated or zeroed): the seed layout's real
+      // commit point, which must be in the bucket before COMMIT returns.
+      return MakeDurable(f, layout::OP_END_WRITE, SQLITE_IOERR_FSYNC);
+    case SQLITE_FCNTL_PRAGMA:
+      return Pragma(f, static_cast<char**>(arg));
+    default:
+      return SQLITE_NOTFOUND;
+  }
+}
 int xSectorSize(sqlite3_file*) { return 0; }
 int xDeviceCharacteristics(sqlite3_file*) { return 0; }
 
@@ -555,6 +597,21 @@ bool Vfs::InStore(const char* name) const {
       return true;
   }
   return false;
+}
+
+std::string Vfs::MainOf(const std::string& name) const {
+  std::string best = name;
+  size_t bestLen = 0;
+  for (const auto& kv : mains_) {
+    const std::string& main = kv.first;
+    bool family = name == main ||
+                  (name.size() > main.size() + 1 && name.compare(0, main.size(), main) == 0 && name[main.size()] == '-');
+    if (family && main.size() > bestLen) {
+      best = main;
+      bestLen = main.size();
+    }
+  }
+  return best;
 }
 
 void Vfs::RemoveOpen(const std::string& name) {

@@ -31,6 +31,8 @@ class Vfs {
 
   // Names of files in the bucket that SQLite derives from an open database's name.
   bool InStore(const char* name) const;
+  // The open database a file belongs to (itself, or the one whose journal it is).
+  std::string MainOf(const std::string& name) const;
 
   Bridge& Bridge_() { return *bridge_; }
   LockTable& Locks() { return locks_; }

@@ -58,6 +58,8 @@ export class BlockFile implements CacheOwner {
   private window = 0;
   /** When revalidate() last asked S3. */
   protected validatedAt = 0;
+  /** What this file holds may not be what S3 holds (an upload failed): read S3 again. */
+  protected stale = false;
   /** Blocks read in pieces: the next miss in one of them fetches it whole. */
   private readonly pieced = new Set<number>();
   /** How many blocks were read in pieces, and how many of them had to be fetched whole
@@ -104,6 +106,7 @@ export class BlockFile implements CacheOwner {
     const b0 = blocks.find((b) => b.index === 0);
     if (b0 && blocks.some((b) => b.index === 1)) this.B = b0.size;
     const listing = readListing(this.name, blocks, this.B);
+    this.stale = false;
     this.size = listing.size;
     this.stored = listing.count;
     this.orphans = listing.orphans;
@@ -444,6 +447,17 @@ export class BlockFile implements CacheOwner {
     this.orphans = [];
   }
 
+  /**
+   * Forgets what this worker holds of the file, written blocks included, after an upload
+   * or a DELETE failed: S3 may hold this state, the previous one or a mix, and says which.
+   * Its listing is read again now, or by the next revalidate() if S3 cannot be reached.
+   */
+  async discard(): Promise<void> {
+    this.dropCache();
+    this.stale = true;
+    await this.load().catch(() => undefined);
+  }
+
   /** Deletes every block of the file. */
   async remove(): Promise<void> {
     this.dropCache();
@@ -462,6 +476,10 @@ export class BlockFile implements CacheOwner {
    * file since it was cached. True (and the cache dropped, the size re-listed) if so.
    */
   async revalidate(within = 0): Promise<boolean> {
+    if (this.stale) {
+      await this.load();
+      return true;
+    }
     if (this.isDirty) return false;
     const now = Date.now();
     if (within > 0 && now - this.validatedAt < within) return false;

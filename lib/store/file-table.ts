@@ -16,8 +16,8 @@ export class FileTable {
   private readonly byName = new Map<string, BlockFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
-  /** A database was written since the last end of a write transaction. */
-  private databaseWritten = false;
+  /** Databases written since the end of their last write transaction. */
+  private readonly databasesWritten = new Set<string>();
 
   constructor(
     readonly ctx: StoreContext,
@@ -104,7 +104,7 @@ export class FileTable {
     if (!h) return;
     this.handles.delete(id);
     h.file.openCount--;
-    await this.flushAll();
+    await this.flushFamily(h.file.name);
     if (h.flags & SQLITE_OPEN_DELETEONCLOSE) await h.file.remove();
     if (h.file instanceof VersionedFile && h.file.openCount === 0) await h.file.releaseLease();
   }
@@ -154,7 +154,8 @@ export class FileTable {
   }
 
   private noteWrite(id: number): void {
-    if ((this.handles.get(id)?.flags ?? 0) & SQLITE_OPEN_MAIN_DB) this.databaseWritten = true;
+    const h = this.handles.get(id);
+    if (h && h.flags & SQLITE_OPEN_MAIN_DB) this.databasesWritten.add(h.file.name);
   }
 
   /**
@@ -168,20 +169,36 @@ export class FileTable {
   async sync(id: number): Promise<void> {
     const h = this.handles.get(id);
     // A versioned database commits at its own sync; its journal is memory.
-    if (h && !isSeedLayout(h.file)) return this.commit(h.file);
-    if (h && h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databaseWritten) return;
-    await this.flushAll();
+    if (!h) return;
+    if (!isSeedLayout(h.file)) return h.file.flush();
+    if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.mainName(h.file.name))) return;
+    await this.flushFamily(h.file.name);
   }
 
-  /** Makes a file durable; a versioned database whose commit failed loses its journal too
-   *  (it would roll back what S3 never saw), and re-reads its manifest. */
-  private async commit(f: BlockFile): Promise<void> {
+  /** The name of the database a file belongs to (its own, for a database). */
+  private mainName(name: string): string {
+    return this.mainOf(name)?.name ?? name;
+  }
+
+  /** A database and the files SQLite derives from its name, the database first. */
+  private family(name: string): BlockFile[] {
+    const main = this.mainName(name);
+    const files = [...this.byName].filter(([n]) => n === main || n.startsWith(`${main}-`)).map(([, f]) => f);
+    return files.sort((a, b) => Number(b.name === main) - Number(a.name === main));
+  }
+
+  /**
+   * Makes what a database and its journal hold durable (never another database's: its
+   * transaction may be under way). After a failure the bucket may hold another state than
+   * this worker: seed-layout files read theirs again (a versioned database does so
+   * itself), so that the connection sees what S3 has.
+   */
+  async flushFamily(name: string): Promise<void> {
+    const files = this.family(name);
     try {
-      await f.flush();
+      for (const f of files) if (f.isDirty) await f.flush();
     } catch (err) {
-      if (f instanceof VersionedFile) {
-        for (const [n, other] of this.byName) if (n.startsWith(`${f.name}-`) && other instanceof MemoryFile) await other.remove();
-      }
+      for (const f of files) if (isSeedLayout(f)) await f.discard();
       throw err;
     }
   }
@@ -192,14 +209,17 @@ export class FileTable {
     if (f instanceof VersionedFile) await f.beginWrite();
   }
 
-  /** The end of a write transaction: everything goes up. */
-  async endWrite(): Promise<void> {
-    await this.flushAll();
-    this.databaseWritten = false;
+  /** The end of a write transaction (or a commit's second phase): everything of the
+   *  database goes up, its journal's finalisation included. */
+  async endWrite(id: number): Promise<void> {
+    const f = this.handle(id);
+    await this.flushFamily(f.name);
+    this.databasesWritten.delete(this.mainName(f.name));
   }
 
+  /** Makes every file durable (at shutdown, when no transaction is under way). */
   async flushAll(): Promise<void> {
-    for (const f of this.byName.values()) if (f.isDirty) await this.commit(f);
+    for (const f of this.byName.values()) if (f.isDirty) await this.flushFamily(f.name);
   }
 
   async access(name: string): Promise<boolean> {
@@ -207,9 +227,32 @@ export class FileTable {
   }
 
   async delete(name: string): Promise<void> {
-    await this.flushAll();
+    await this.flushFamily(name);
     const f = await this.file(name);
-    await f.remove();
+    try {
+      await f.remove();
+    } catch (err) {
+      // Its answers lost, a DELETE may have been applied or not: the bucket says which.
+      if (isSeedLayout(f)) await f.discard();
+      throw err;
+    }
+  }
+
+  /** Why the layout of the database refuses a PRAGMA setting (null: SQLite goes on). */
+  refusal(id: number, pragma: string, value: string): string | null {
+    if (pragma.toLowerCase() !== 'journal_mode') return null;
+    const f = this.handle(id);
+    const mode = value.trim().replace(/^['"]|['"]$/g, '').toLowerCase();
+    if (isSeedLayout(f) && (mode === 'off' || mode === 'memory')) {
+      return `journal_mode=${mode} is refused on '${f.name}': in the compat (seed) layout the rollback journal in the bucket ` +
+        'is what makes a commit crash-safe, and without it a crash in the middle of one leaves the database corrupt; use DELETE, TRUNCATE or PERSIST';
+    }
+    if (mode === 'wal') {
+      return `journal_mode=WAL is refused on '${f.name}': S3 offers no shared memory for its index, so after a failed commit ` +
+        'a connection cannot tell which frames are in the bucket (and a versioned database would keep its WAL in this process ' +
+        'only); use the default rollback journal';
+    }
+    return null;
   }
 
   /** Start of a read transaction on a database: drop what another client made stale. */

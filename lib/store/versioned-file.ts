@@ -29,8 +29,6 @@ export class VersionedFile extends BlockFile {
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
   private readonly uploaded = new Map<number, string>();
   private readonly lease: Lease;
-  /** A commit failed: what this file holds is not in S3; read the manifest again. */
-  private stale = false;
 
   constructor(name: string, ctx: StoreContext, blockSize: number, leaseTtlMs: number) {
     super(name, ctx, blockSize);

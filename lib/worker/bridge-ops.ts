@@ -6,6 +6,7 @@ import type { FileTable } from '../store/file-table';
 import type { Reply, Request } from './bridge-server';
 
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 /**
  * OP_WRITE_BLOCKS records: int64 block index, int32 offset in the block, int32 length,
@@ -73,8 +74,13 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         await files.sync(req.fileId);
         return {};
       case L.OP_END_WRITE:
-        await files.endWrite();
+        await files.endWrite(req.fileId);
         return {};
+      case L.OP_PRAGMA: {
+        const [name, value] = decoder.decode(req.payload).split('\0');
+        const refusal = files.refusal(req.fileId, name, value ?? '');
+        return refusal ? { data: encoder.encode(refusal) } : {};
+      }
       case L.OP_FILE_SIZE:
         return { f64: files.handle(req.fileId).size };
       case L.OP_ACCESS: {

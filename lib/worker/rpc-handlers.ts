@@ -18,12 +18,9 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
 
   const versioned = new Map<string, VersionedLoad>();
   const handlers: Record<string, (...args: any[]) => Promise<unknown>> = {
-    async flush() {
-      await files.flushAll();
-    },
     /** Size of a file as the bucket has it now (re-listed unless it is open here). */
     async stat(name: string) {
-      await files.flushAll();
+      await files.flushFamily(name);
       files.forget(name);
       const f = await files.file(name, true);
       return { size: f.size, blockSize: f.B };
