@@ -1,6 +1,7 @@
 // The files of one bucket as SQLite sees them through the VFS: handles, the names
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
+import { prefixProblem } from '../prefix';
 import { BlockFile, type BlockWrite, type StoreContext } from './block-file';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockKey, blockPrefix } from './block-layout';
@@ -81,6 +82,9 @@ export class FileTable {
 
   /** inMemory: the file lives in the main thread's memory only (a versioned database's journal). */
   async open(name: string, flags: number): Promise<{ id: number; size: number; blockSize: number; inMemory: boolean }> {
+    // Names SQLite makes up (ATTACH '/tmp/x.db', VACUUM INTO ...) meet the prefix rules too.
+    const problem = prefixProblem(name);
+    if (problem) throw new S3VFSError(`cannot open '${name}' in the bucket: ${problem}`, 'EINVAL');
     // A database nobody here has open is checked afresh and its journal listed again:
     // a hot journal left by a writer that died elsewhere must be found by the next open.
     // Its cached blocks stay if block 0 is unchanged (one conditional GET).

@@ -3,7 +3,8 @@
 // on that thread's event loop could never answer it). Driven by test/support/fault-proxy.js
 // through requests to /__faults/ on the same port:
 //   POST /__faults/rules   [{ method, key, query, action, ... }] replaces the rules
-//   GET  /__faults/log     every request since the last reset: { method, key, query, status, action }
+//   GET  /__faults/log     every request since the last reset: { method, key, query, status, action },
+//                          and the keys a DeleteObjects (POST ?delete) names, as `deletes`
 //   POST /__faults/reset   no rules, an empty log
 // A rule matches a request by method, a regular expression on the key (bucket/key, decoded)
 // and one on the query string; `skip` matches pass first, then `times` are acted on.
@@ -24,6 +25,12 @@ const agent = new http.Agent({ keepAlive: true });
 let rules = [];
 let log = [];
 const hung = new Set();
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+function unxml(text) {
+  return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/gi, (_, e) =>
+    e[0] === '#' ? String.fromCodePoint(e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITIES[e]);
+}
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -97,6 +104,9 @@ const server = http.createServer(async (req, res) => {
     body = await readBody(req);
   } catch {
     return res.destroy();
+  }
+  if (req.method === 'POST' && url.searchParams.has('delete')) {
+    entry.deletes = [...body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unxml(m[1]));
   }
   const rule = ruleFor(entry);
   entry.action = rule?.action ?? 'pass';
