@@ -20,8 +20,9 @@ export interface Binding {
   extensionLoaded(): boolean;
   /** Registers a VFS whose file I/O calls waitForReply() after filling the shared buffer;
    *  waitForReply returns 0 when a valid reply is in the buffer, 1 when the bridge failed.
-   *  cacheBytes bounds the blocks the VFS caches on this thread. */
-  createVfs(name: string, view: Int32Array, waitForReply: () => number, cacheBytes: number): void;
+   *  cacheBytes bounds the blocks the VFS caches on this thread. Connections of every VFS of
+   *  the process with the same lockSpace (the bucket) lock each other on a database. */
+  createVfs(name: string, view: Int32Array, waitForReply: () => number, cacheBytes: number, lockSpace: string): void;
   /** Unregisters and frees the VFS; false (and nothing done) while files are open. */
   destroyVfs(name: string): boolean;
   /** Makes the VFS SQLite's default VFS until disarmDefault(). */

@@ -80,10 +80,12 @@ async function main(argv: string[]): Promise<void> {
   const vfs = new S3VFS({ bucket, s3, blockSize, layout });
   try {
     switch (command) {
-      case 'import':
+      case 'import': {
         if (!fs.existsSync(a)) fail(`no such file: ${a}`);
-        await vfs.deserialize(b, fs.createReadStream(a));
+        const report = await vfs.deserialize(b, fs.createReadStream(a));
+        for (const note of report.notes) process.stderr.write(`note: ${note}\n`);
         break;
+      }
       case 'export':
         await pipeline(vfs.serialize(a), b === '-' ? process.stdout : fs.createWriteStream(b));
         break;

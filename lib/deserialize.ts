@@ -21,7 +21,29 @@ export function pageSizeOf(header: Uint8Array): number {
   return size;
 }
 
-export async function deserializeInto(rpc: RpcClient, prefix: string, source: ByteSource, blockSize: number): Promise<void> {
+/** What deserialize did: the bytes and pages written, and anything it changed on the way. */
+export interface DeserializeReport {
+  bytes: number;
+  pages: number;
+  /** Changes made so that the database can be opened, each explained. */
+  notes: string[];
+}
+
+/**
+ * The page count a header records, when SQLite would trust it: non-zero, and written by a
+ * version that kept it (its change counter, bytes 24-27, equals bytes 92-95).
+ */
+function headerPageCount(header: Uint8Array): number | null {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  const pages = view.getUint32(28);
+  return pages > 0 && view.getUint32(24) === view.getUint32(92) ? pages : null;
+}
+
+const WAL_NOTE =
+  'the file was in WAL mode (header bytes 18-19 were 2); they were set to 1, the rollback-journal mode that S3 supports. ' +
+  'Transactions still in its -wal file were not part of the file: checkpoint it (PRAGMA wal_checkpoint) before importing';
+
+export async function deserializeInto(rpc: RpcClient, prefix: string, source: ByteSource, blockSize: number): Promise<DeserializeReport> {
   if (!source || (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function' &&
       typeof (source as Iterable<Uint8Array>)[Symbol.iterator] !== 'function')) {
     throw new TypeError('deserialize needs a Readable or an (async) iterable of Uint8Array chunks');
@@ -33,10 +55,20 @@ export async function deserializeInto(rpc: RpcClient, prefix: string, source: By
   let size = 0;
   let block0: Uint8Array | null = null;
   let head = new Uint8Array(0);
+  const notes: string[] = [];
   const inFlight = new Set<Promise<unknown>>();
 
   const emit = async (bytes: Uint8Array) => {
-    if (index === 0) block0 = bytes;
+    if (index === 0) {
+      // Without shared memory a WAL-mode database cannot be opened: it becomes one with a
+      // rollback journal (bytes 18 and 19, the file format's write and read versions).
+      if (bytes.length >= 20 && (bytes[18] === 2 || bytes[19] === 2)) {
+        bytes[18] = 1;
+        bytes[19] = 1;
+        notes.push(WAL_NOTE);
+      }
+      block0 = bytes;
+    }
     else {
       const p: Promise<unknown> = rpc.call('putBlock', prefix, index, bytes).finally(() => inFlight.delete(p));
       inFlight.add(p);
@@ -80,9 +112,17 @@ export async function deserializeInto(rpc: RpcClient, prefix: string, source: By
     if (size % pageSize !== 0) {
       throw new S3VFSError(`the source has ${size} bytes, not a whole number of ${pageSize}-byte pages: is it truncated?`, 'ENOTADB');
     }
+    const declared = headerPageCount(head);
+    if (declared !== null && size < declared * pageSize) {
+      throw new S3VFSError(
+        `the source has ${size / pageSize} pages but its header says the database has ${declared}: it is cut short (truncated?); nothing was written`,
+        'ENOTADB',
+      );
+    }
     if (pendingBytes > 0) await emit(take(pendingBytes));
     await Promise.all(inFlight);
     await rpc.call('deserializeEnd', prefix, size, block0!);
+    return { bytes: size, pages: size / pageSize, notes };
   } catch (err) {
     await Promise.allSettled(inFlight);
     await rpc.call('deserializeAbort', prefix, 1).catch(() => undefined);

@@ -6,7 +6,7 @@ import { S3VFS } from './s3vfs';
 export { S3VFS, type S3VFSOptions } from './s3vfs';
 export { S3VFSError } from './errors';
 export type { VfsStats } from './stats';
-export type { ByteSource } from './deserialize';
+export type { ByteSource, DeserializeReport } from './deserialize';
 export type { DatabaseOptions } from './database';
 export type { GcReport } from './store/gc';
 export type { MigrateReport } from './store/migrate';

@@ -6,7 +6,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { MainBridge } from './bridge/main-bridge';
 import { openOn, type DatabaseOptions } from './database';
-import { deserializeInto, type ByteSource } from './deserialize';
+import { deserializeInto, type ByteSource, type DeserializeReport } from './deserialize';
 import { S3VFSError } from './errors';
 import { binding } from './native';
 import { checkPrefix } from './prefix';
@@ -135,15 +135,17 @@ export class S3VFS {
       rangeReadSize: options.rangeReadSize === 0 ? 0 : positiveInt('rangeReadSize', options.rangeReadSize, DEFAULT_RANGE_READ),
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
-    b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes);
+    b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes, lockSpace(bucket, options.s3));
     try {
       this.worker = new Worker(path.join(__dirname, 'worker', 'worker-main.js'), { workerData: config });
     } catch (err) {
       b.destroyVfs(this.name);
       if ((err as Error).name === 'DataCloneError') {
+        // Not the clone error's own message: it quotes the value, a provider's source included.
+        const what = typeof options.s3?.credentials === 'function' ? 's3.credentials is a function (a credential provider)' : 'an s3 option is not plain data';
         throw new TypeError(
-          `the s3 options must be plain data (they go to a worker thread): ${(err as Error).message}; ` +
-            'pass credentials as { accessKeyId, secretAccessKey, sessionToken }',
+          `the s3 options must be plain data (they go to a worker thread): ${what}; ` +
+            'pass credentials as { accessKeyId, secretAccessKey, sessionToken }, or leave them out for the AWS chain',
         );
       }
       throw err;
@@ -192,11 +194,11 @@ export class S3VFS {
   }
 
   /** Writes a plain SQLite file, from any (async) iterable of byte chunks, under `prefix`. */
-  async deserialize(prefix: string, source: ByteSource): Promise<void> {
+  async deserialize(prefix: string, source: ByteSource): Promise<DeserializeReport> {
     this.usable();
     checkPrefix(prefix);
     this.notOpenHere(prefix, 'deserialize into');
-    await deserializeInto(this.rpc, prefix, source, this.blockSize);
+    return deserializeInto(this.rpc, prefix, source, this.blockSize);
   }
 
   /**
@@ -308,4 +310,11 @@ export class S3VFS {
   _testHook(name: 'crash' | 'stall' | 'evictClean', ...args: unknown[]): Promise<unknown> {
     return this.rpc.call(name, ...args);
   }
+}
+
+/** Names the bucket for the process's lock table: its endpoint (or region) and name. */
+function lockSpace(bucket: string, s3: S3VFSOptions['s3']): string {
+  const ep = s3?.endpoint;
+  const where = typeof ep === 'string' ? ep : ep ? JSON.stringify(ep) : `aws:${String(s3?.region ?? '')}`;
+  return `${where}|${bucket}`;
 }

@@ -1,7 +1,7 @@
 // Request and cache counters, kept in a SharedArrayBuffer that the worker writes and
 // the main thread reads at any moment without a round trip.
 
-const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses'] as const;
+const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses', 'retries'] as const;
 export type CounterName = (typeof FIELDS)[number];
 
 export interface VfsStats {
@@ -13,6 +13,8 @@ export interface VfsStats {
   list: number;
   delete: number;
   head: number;
+  /** Attempts repeated because no whole answer came within requestTimeoutMs (a stalled body, say). */
+  retries: number;
   /** Body bytes received from and sent to S3. */
   bytesDown: number;
   bytesUp: number;

@@ -65,13 +65,14 @@ void OnEnvTeardown(void* arg) {
 
 // createVfs(name, int32View, waitForReply, cacheBytes)
 napi_value CreateVfs(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  std::string name;
+  std::string name, lockSpace;
   double cacheBytes = 0;
-  if (argc < 4 || !GetString(env, argv[0], &name) || napi_get_value_double(env, argv[3], &cacheBytes) != napi_ok)
-    return Throw(env, "createVfs(name, view, fn, cacheBytes)");
+  if (argc < 5 || !GetString(env, argv[0], &name) || napi_get_value_double(env, argv[3], &cacheBytes) != napi_ok ||
+      !GetString(env, argv[4], &lockSpace))
+    return Throw(env, "createVfs(name, view, fn, cacheBytes, lockSpace)");
   if (!ExtensionLoaded()) return Throw(env, "the s3vfs SQLite extension is not loaded");
   bool isTyped = false;
   napi_is_typedarray(env, argv[1], &isTyped);
@@ -85,7 +86,7 @@ napi_value CreateVfs(napi_env env, napi_callback_info info) {
   for (auto& kv : registry)
     if (fallback == kv.second->Base()) fallback = kv.second->Fallback();
   auto bridge = std::make_unique<Bridge>(env, argv[1], argv[2]);
-  Vfs* vfs = new Vfs(name, fallback, std::move(bridge), static_cast<size_t>(cacheBytes));
+  Vfs* vfs = new Vfs(name, lockSpace, fallback, std::move(bridge), static_cast<size_t>(cacheBytes));
   int rc = sqlite3_vfs_register(vfs->Base(), 0);
   if (rc != SQLITE_OK) {
     delete vfs;

@@ -1,12 +1,22 @@
 #include "lock_table.h"
 
+#include <cassert>
+
 #include "sqlite_api.h"
 
 namespace s3vfs {
 
-int LockTable::Lock(const std::string& name, const void* holder, int* level, int wanted) {
+LockTable& LockTable::Process() {
+  static LockTable table;
+  return table;
+}
+
+int LockTable::Lock(const std::string& key, const void* holder, int* level, int wanted) {
+  assert(wanted == SQLITE_LOCK_SHARED || wanted == SQLITE_LOCK_RESERVED || wanted == SQLITE_LOCK_EXCLUSIVE);
+  assert(*level != SQLITE_LOCK_NONE || wanted == SQLITE_LOCK_SHARED);
+  std::lock_guard<std::mutex> guard(mutex_);
   if (*level >= wanted) return SQLITE_OK;
-  Entry& e = entries_[name];
+  Entry& e = entries_[key];
   if (*level == SQLITE_LOCK_NONE) {
     // A pending or exclusive writer keeps new readers out so that it can finish.
     if (e.writer && e.writer != holder && e.writerLevel >= SQLITE_LOCK_PENDING) return SQLITE_BUSY;
@@ -29,9 +39,11 @@ int LockTable::Lock(const std::string& name, const void* holder, int* level, int
   return SQLITE_OK;
 }
 
-int LockTable::Unlock(const std::string& name, const void* holder, int* level, int wanted) {
+int LockTable::Unlock(const std::string& key, const void* holder, int* level, int wanted) {
+  assert(wanted == SQLITE_LOCK_NONE || wanted == SQLITE_LOCK_SHARED);
+  std::lock_guard<std::mutex> guard(mutex_);
   if (*level <= wanted) return SQLITE_OK;
-  auto it = entries_.find(name);
+  auto it = entries_.find(key);
   if (it == entries_.end()) {
     *level = wanted;
     return SQLITE_OK;
@@ -47,8 +59,9 @@ int LockTable::Unlock(const std::string& name, const void* holder, int* level, i
   return SQLITE_OK;
 }
 
-bool LockTable::Reserved(const std::string& name) const {
-  auto it = entries_.find(name);
+bool LockTable::Reserved(const std::string& key) const {
+  std::lock_guard<std::mutex> guard(mutex_);
+  auto it = entries_.find(key);
   return it != entries_.end() && it->second.writer != nullptr;
 }
 

@@ -144,7 +144,7 @@ int xClose(sqlite3_file* pf) {
   int crc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
   if (rc == SQLITE_OK) rc = crc;
   if (f->isMainDb) {
-    vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
+    vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
     vfs->RemoveOpen(f->name);
   } else {
     vfs->FileClosed();
@@ -340,13 +340,13 @@ int xLock(sqlite3_file* pf, int level) {
   S3File* f = AsS3(pf);
   if (!f->isMainDb) return SQLITE_OK;
   int before = f->lockLevel;
-  int rc = f->vfs->Locks().Lock(f->name, f, &f->lockLevel, level);
+  int rc = f->vfs->Locks().Lock(f->vfs->LockKey(f->name), f, &f->lockLevel, level);
   if (rc == SQLITE_OK && before == SQLITE_LOCK_NONE) {
     // A new read transaction: the worker checks whether another process changed the
     // database since its cached copy was read.
     int vrc = Call(f, {layout::OP_BEGIN_READ}, SQLITE_IOERR_LOCK);
     if (vrc != SQLITE_OK) {
-      f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, SQLITE_LOCK_NONE);
+      f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
       return vrc;
     }
     Bridge& bridge = f->vfs->Bridge_();
@@ -363,7 +363,7 @@ int xLock(sqlite3_file* pf, int level) {
     // A write transaction: the worker takes the database's write lease, if it has one.
     int wrc = Call(f, {layout::OP_BEGIN_WRITE}, SQLITE_IOERR_LOCK);
     if (wrc != SQLITE_OK) {
-      f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, before);
+      f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, before);
       return wrc;
     }
   }
@@ -374,7 +374,7 @@ int xUnlock(sqlite3_file* pf, int level) {
   S3File* f = AsS3(pf);
   if (!f->isMainDb) return SQLITE_OK;
   int before = f->lockLevel;
-  int rc = f->vfs->Locks().Unlock(f->name, f, &f->lockLevel, level);
+  int rc = f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, level);
   if (before > SQLITE_LOCK_SHARED && level <= SQLITE_LOCK_SHARED) {
     // End of a write transaction (a rollback's too): what it wrote reaches the bucket.
     int wrc = MakeDurable(f, layout::OP_END_WRITE, SQLITE_IOERR_UNLOCK);
@@ -385,7 +385,7 @@ int xUnlock(sqlite3_file* pf, int level) {
 
 int xCheckReservedLock(sqlite3_file* pf, int* out) {
   S3File* f = AsS3(pf);
-  *out = f->isMainDb && f->vfs->Locks().Reserved(f->name) ? 1 : 0;
+  *out = f->isMainDb && f->vfs->Locks().Reserved(f->vfs->LockKey(f->name)) ? 1 : 0;
   return SQLITE_OK;
 }
 
@@ -559,8 +559,10 @@ int vCurrentTimeInt64(sqlite3_vfs* v, sqlite3_int64* t) { return FB(v)->xCurrent
 
 }  // namespace
 
-Vfs::Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge, size_t cacheBytes)
+Vfs::Vfs(const std::string& name, const std::string& lockSpace, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge,
+         size_t cacheBytes)
     : name_(name),
+      lockSpace_(lockSpace),
       fallback_(fallback),
       bridge_(std::move(bridge)),
       cache_(cacheBytes),

@@ -17,7 +17,10 @@ namespace s3vfs {
 
 class Vfs {
  public:
-  Vfs(const std::string& name, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge, size_t cacheBytes);
+  // lockSpace names the bucket (endpoint and name): connections of any VFS of this process
+  // on the same bucket and database name lock each other.
+  Vfs(const std::string& name, const std::string& lockSpace, sqlite3_vfs* fallback, std::unique_ptr<Bridge> bridge,
+      size_t cacheBytes);
   ~Vfs();
 
   sqlite3_vfs* Base() { return &base_; }
@@ -35,7 +38,9 @@ class Vfs {
   std::string MainOf(const std::string& name) const;
 
   Bridge& Bridge_() { return *bridge_; }
-  LockTable& Locks() { return locks_; }
+  LockTable& Locks() { return LockTable::Process(); }
+  // The key of a database in the process's lock table.
+  std::string LockKey(const std::string& name) const { return lockSpace_ + '\n' + name; }
   BlockCache& Cache() { return cache_; }
   bool IsOpenMain(const std::string& name) const { return mains_.count(name) > 0; }
   sqlite3_vfs* Fallback() const { return fallback_; }
@@ -50,9 +55,9 @@ class Vfs {
  private:
   sqlite3_vfs base_;
   std::string name_;
+  std::string lockSpace_;  // the bucket, in the process's lock table
   sqlite3_vfs* fallback_;
   std::unique_ptr<Bridge> bridge_;
-  LockTable locks_;
   BlockCache cache_;
   std::map<std::string, int> mains_;   // open main databases, by name
   std::thread::id owner_;

@@ -32,15 +32,16 @@ async function startLocalS3({ buckets = ['test'] } = {}) {
   const child = spawn(process.execPath, ['--openssl-legacy-provider', path.join(__dirname, 's3rver-process.js'), buckets.join(',')], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const port = await new Promise((resolve, reject) => {
+  // The port of the layer that honours conditional writes, and s3rver's own (which ignores them).
+  const [port, rawPort] = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('s3rver did not start within 20 s')), 20000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /READY (\d+)/.exec(out);
+      const m = /READY (\d+) (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(Number(m[1]));
+        resolve([Number(m[1]), Number(m[2])]);
       }
     });
     child.on('exit', (code) => reject(new Error(`s3rver exited with code ${code}`)));
@@ -50,6 +51,7 @@ async function startLocalS3({ buckets = ['test'] } = {}) {
     buckets,
     external: false,
     port,
+    rawPort,
     s3: {
       endpoint: `http://127.0.0.1:${port}`,
       region: 'us-east-1',

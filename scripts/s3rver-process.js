@@ -1,4 +1,5 @@
-// Runs s3rver on 127.0.0.1 in its own process (started by local-s3.js).
+// Runs s3rver on 127.0.0.1 in its own process (started by local-s3.js), behind a layer
+// that honours conditional writes (conditional-writes.js), which s3rver ignores.
 // It must run under --openssl-legacy-provider: s3rver makes its ListObjectsV2
 // continuation tokens with DES, and without the flag any paginated LIST fails with 500.
 'use strict';
@@ -6,6 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const S3rver = require('s3rver');
+const { startConditionalWrites } = require('./conditional-writes');
 
 const buckets = (process.argv[2] || 'test').split(',');
 const directory = fs.mkdtempSync(path.join(process.env.S3VFS_S3RVER_DIR || os.tmpdir(), 's3rver-'));
@@ -18,7 +20,10 @@ const server = new S3rver({
   configureBuckets: buckets.map((name) => ({ name })),
 });
 server.run().then(
-  ({ port }) => process.stdout.write(`READY ${port}\n`),
+  async ({ port }) => {
+    const layer = await startConditionalWrites(port);
+    process.stdout.write(`READY ${layer.port} ${port}\n`);
+  },
   (err) => {
     process.stderr.write(`s3rver failed to start: ${err.stack}\n`);
     process.exit(2);

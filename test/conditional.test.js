@@ -3,7 +3,7 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { S3VFS } = require('..');
-const { config, uniquePrefix } = require('./support/helpers');
+const { config, elsewhere, uniquePrefix } = require('./support/helpers');
 
 const server = config.conditional;
 const suite = server ? describe : describe.skip;
@@ -67,7 +67,8 @@ suite('on a server with conditional writes', () => {
     // The stale writer starts a transaction, then "pauses" past its lease.
     stale.exec('BEGIN; INSERT INTO log VALUES (\'stale\', 2)');
     await sleep(1700);
-    const fresh = vfsOn({ leaseTtlMs: 1500 }).open(prefix, { timeout: 3000 });
+    // The new writer is on another machine (another lock table), as a lease is for.
+    const fresh = vfsOn({ leaseTtlMs: 1500, s3: elsewhere(server.s3) }).open(prefix, { timeout: 3000 });
     fresh.exec('INSERT INTO log VALUES (\'fresh\', 1)');
     let err;
     try {

@@ -24,9 +24,13 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(200)) FROM ${series(500)}`);
   expect(vfs.stats().list).toBe(0); // even creating it: a HEAD shows no seed-layout database is there
   const manifest = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
-  expect(manifest).toMatchObject({ format: 'sqlite-s3vfs/versioned', version: 1, blockSize: 65536, pageSize: 4096 });
+  expect(manifest).toMatchObject({ format: 'sqlite-s3vfs/versioned', version: 2, blockSize: 65536, pageSize: 4096 });
   expect(manifest.blocks).toHaveLength(Math.ceil(manifest.size / 65536));
-  for (const key of manifest.blocks) expect(key).toMatch(/^v\/\d{10}\.\d+\.[0-9a-f]{12}$/);
+  manifest.blocks.forEach((b, i) => {
+    expect(b.key).toMatch(new RegExp(`^v/${String(i).padStart(10, '0')}\\.\\d+\\.[0-9a-f]{12}$`));
+    expect(b.size).toBe(Math.min(65536, manifest.size - i * 65536));
+    expect(b.crc32).toMatch(/^[0-9a-f]{8}$/);
+  });
   // No journal and no seed-layout block in the bucket.
   const keys = (await listObjects(client, `${prefix}`)).map((o) => o.key.slice(prefix.length));
   expect(keys.filter((k) => !k.startsWith('/v/')).sort()).toEqual(['/lease.json', '/manifest.json']);
@@ -41,7 +45,7 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   expect(s.put).toBeLessThanOrEqual(3); // the changed block(s) and the manifest
   const after = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
   expect(after.commit).toBe(manifest.commit + 1);
-  const changed = after.blocks.filter((k, i) => k !== manifest.blocks[i]);
+  const changed = after.blocks.filter((b, i) => b.key !== manifest.blocks[i].key);
   expect(changed.length).toBeGreaterThanOrEqual(1);
   expect(changed.length).toBe(s.put - 1);
   db.close();

@@ -3,6 +3,7 @@
 // reads and read-modify-writes here, so the C++ side never sees blocks.
 import { BlockCache, type CacheOwner } from './block-cache';
 import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListing } from './block-layout';
+import type { ConditionalWritesProbe } from './conditional-probe';
 import { mapLimit, type S3Objects } from './s3-objects';
 
 export interface StoreContext {
@@ -21,6 +22,8 @@ export interface StoreContext {
   layout: 'versioned' | 'compat';
   /** How long a writer's lease lasts without renewal. */
   leaseTtlMs: number;
+  /** Asks the server, once, whether it honours conditional writes (versioned layout). */
+  conditional: ConditionalWritesProbe;
 }
 
 /** Bytes written into one block on the main thread, at `offset` within the block. */
@@ -123,6 +126,12 @@ export class BlockFile implements CacheOwner {
     return blockKey(this.name, index);
   }
 
+  /**
+   * Throws if the bytes read for block `index` (null: only part of them, a range GET) are
+   * not what the layout says the block holds. The seed layout records nothing to check.
+   */
+  checkBlock(_index: number, _bytes: Uint8Array | null): void {}
+
   /** Frees memory in a long transaction: written blocks go up, without committing anything. */
   async spill(): Promise<void> {
     await this.flush();
@@ -217,6 +226,7 @@ export class BlockFile implements CacheOwner {
       if (got.body.length !== want) {
         throw new Error(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`);
       }
+      this.checkBlock(index, got.body);
       if (generation !== this.generation || this.blocks.has(index)) return got.body;
       if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
         // Another client changed the file since we listed it (SQLite reads the header
@@ -298,6 +308,7 @@ export class BlockFile implements CacheOwner {
     if (got.body.length !== end - start) {
       throw new Error(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`);
     }
+    this.checkBlock(index, null);
     return got.body;
   }
 

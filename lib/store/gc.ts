@@ -54,7 +54,7 @@ export async function collectGarbage(s3: S3Objects, name: string, olderThanMs: n
     throw new S3VFSError(`no database at ${manifestKey(name)}`, 'ENOENT');
   }
   const manifest = parseManifest(manifestKey(name), got.body);
-  const referenced = new Set(manifest.blocks);
+  const referenced = new Set(manifest.blocks.map((b) => b.key));
   const manifestAt = got.lastModified ? got.lastModified.getTime() + HTTP_DATE_RESOLUTION_MS : seenAt;
 
   const [top, versioned] = await Promise.all([s3.list(`${name}/`), s3.list(versionedBlockPrefix(name))]);
@@ -72,7 +72,9 @@ export async function collectGarbage(s3: S3Objects, name: string, olderThanMs: n
   const cutoff = start - olderThanMs;
   const old = (rel: string) => olderThanMs === 0 || manifestAt <= cutoff || (firstSeen.get(rel) ?? Infinity) <= cutoff;
   const doomed = candidates.filter((c) => old(c.rel));
-  if (doomed.length) await s3.deleteKeys(doomed.map((c) => `${name}/${c.rel}`));
+  // Probe objects a worker died before deleting (conditional-probe.ts).
+  const probes = top.filter((o) => PROBE.test(o.key) && (olderThanMs === 0 || (o.lastModified?.getTime() ?? Infinity) <= cutoff)).map((o) => o.key);
+  if (doomed.length || probes.length) await s3.deleteKeys([...doomed.map((c) => `${name}/${c.rel}`), ...probes]);
 
   const waiting = candidates.filter((c) => !old(c.rel)).map((c) => c.rel);
   if (waiting.length) await writeState(s3, name, waiting, firstSeen, seenAt);
@@ -86,6 +88,8 @@ export async function collectGarbage(s3: S3Objects, name: string, olderThanMs: n
     inFlight,
   };
 }
+
+const PROBE = /\/probe\.[0-9a-f]{12}$/;
 
 /** When earlier runs first saw each block unreferenced; an unreadable record is ignored
  *  (it only ever lets gc delete sooner). */

@@ -8,7 +8,8 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { S3VFSError } from '../errors';
 import { SQLITE_BUSY } from '../sqlite-codes';
-import { PreconditionFailed, type S3Objects } from './s3-objects';
+import { putResolved } from './conditional-put';
+import type { S3Objects } from './s3-objects';
 
 export interface LeaseBody {
   /** Who holds it: host, process and a random id per VFS. */
@@ -68,14 +69,13 @@ export class Lease {
       return false;
     }
     const body: LeaseBody = { owner: this.owner, expiresAt: now + this.ttlMs, generation: minGeneration + 1 };
-    try {
-      this.etag = await this.s3.put(this.key, encode(body), { ifNoneMatch: '*' });
+    const created = await putResolved(this.s3, this.key, encode(body), { ifNoneMatch: '*' });
+    if (created.applied) {
+      this.etag = created.etag;
       this.held = body;
       return true;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed)) throw err;
     }
-    const got = await this.s3.get(this.key);
+    const got = created.current;
     if (!got) return this.acquire(minGeneration); // released and deleted meanwhile
     const current = decode(this.key, got.body);
     if (!current.released && current.expiresAt > Date.now() && current.owner !== this.owner) {
@@ -85,12 +85,9 @@ export class Lease {
     }
     // Expired, released, or ours from before: take it over with a higher generation.
     const next: LeaseBody = { owner: this.owner, expiresAt: Date.now() + this.ttlMs, generation: Math.max(current.generation, minGeneration) + 1 };
-    try {
-      this.etag = await this.s3.put(this.key, encode(next), { ifMatch: got.etag! });
-    } catch (err) {
-      if (err instanceof PreconditionFailed) throw new BusyError(`another writer took the lease ${this.key} at the same moment`);
-      throw err;
-    }
+    const taken = await putResolved(this.s3, this.key, encode(next), { ifMatch: got.etag! });
+    if (!taken.applied) throw new BusyError(`another writer took the lease ${this.key} at the same moment`);
+    this.etag = taken.etag;
     this.held = next;
     return true;
   }
@@ -102,16 +99,19 @@ export class Lease {
 
   private async renew(): Promise<void> {
     const next = { ...this.held!, expiresAt: Date.now() + this.ttlMs };
+    let renewed;
     try {
-      this.etag = await this.s3.put(this.key, encode(next), { ifMatch: this.etag! });
-      this.held = next;
+      renewed = await putResolved(this.s3, this.key, encode(next), { ifMatch: this.etag! });
     } catch (err) {
       this.held = null;
-      if (err instanceof PreconditionFailed) {
-        throw new BusyError(`the write lease ${this.key} expired and another writer took it over: this writer may not commit`);
-      }
       throw err;
     }
+    if (!renewed.applied) {
+      this.held = null;
+      throw new BusyError(`the write lease ${this.key} expired and another writer took it over: this writer may not commit`);
+    }
+    this.etag = renewed.etag;
+    this.held = next;
   }
 
   /** Lets go of the lease, if held, so that the next writer need not wait for it to expire. */
@@ -119,11 +119,8 @@ export class Lease {
     if (!this.held) return;
     const body = { ...this.held, expiresAt: 0, released: true };
     this.held = null;
-    try {
-      await this.s3.put(this.key, encode(body), { ifMatch: this.etag! });
-    } catch (err) {
-      if (!(err instanceof PreconditionFailed)) throw err; // taken over already: nothing to release
-    }
+    // Not applied: taken over already, nothing to release.
+    await putResolved(this.s3, this.key, encode(body), { ifMatch: this.etag! });
   }
 
   /** Forgets the lease without telling S3 (after a failed commit showed it is lost). */

@@ -2,9 +2,25 @@
 // which lists immutable block objects. Replacing the manifest with a conditional PUT is
 // the commit point; the lease object N/lease.json says which writer may do it.
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 export const FORMAT = 'sqlite-s3vfs/versioned';
-export const FORMAT_VERSION = 1;
+/** The version this library writes; it reads 1 too (block keys without checksums). */
+export const FORMAT_VERSION = 2;
+
+/** One block of the database: its object, and the CRC32 of its bytes when known. */
+export interface BlockEntry {
+  /** The object's key, relative to "N/". */
+  key: string;
+  /** 8 lower-case hex digits (IEEE CRC-32, as zlib's crc32); absent for blocks listed by a
+   *  version 1 manifest or adopted from the seed layout by migrate. */
+  crc32?: string;
+}
+
+/** The CRC32 of a block, as manifests record it. */
+export function blockCrc32(bytes: Uint8Array): string {
+  return crc32(bytes).toString(16).padStart(8, '0');
+}
 
 export interface Manifest {
   format: typeof FORMAT;
@@ -18,8 +34,16 @@ export interface Manifest {
   commit: number;
   /** The lease generation of the writer that wrote this manifest (see lease.ts). */
   generation: number;
-  /** Block i's object key, relative to "N/": ceil(size / blockSize) of them. */
-  blocks: string[];
+  /** Block i: ceil(size / blockSize) of them. */
+  blocks: BlockEntry[];
+  /** Unique to each write of the manifest: a writer whose PUT's answer was lost reads the
+   *  manifest back and knows its own by this. */
+  id?: string;
+}
+
+/** A new manifest id. */
+export function newManifestId(): string {
+  return randomBytes(8).toString('hex');
 }
 
 export function manifestKey(name: string): string {
@@ -76,7 +100,7 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   }
   const bad = (what: string) => new Error(`${key} is not a valid sqlite-s3vfs manifest: ${what}`);
   if (!m || m.format !== FORMAT) throw bad(`format is ${JSON.stringify(m?.format)}, expected "${FORMAT}"`);
-  if (m.version !== FORMAT_VERSION) throw bad(`version ${m.version} is not supported (this library reads version ${FORMAT_VERSION})`);
+  if (m.version !== 1 && m.version !== 2) throw bad(`version ${m.version} is not supported (this library reads versions 1 and 2)`);
   for (const field of ['blockSize', 'size', 'commit', 'generation', 'pageSize'] as const) {
     if (!Number.isSafeInteger(m[field]) || m[field] < 0) throw bad(`${field} is ${JSON.stringify(m[field])}`);
   }
@@ -84,10 +108,28 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   if (!Array.isArray(m.blocks) || m.blocks.length !== Math.ceil(m.size / m.blockSize)) {
     throw bad(`it lists ${m.blocks?.length} blocks for ${m.size} bytes in blocks of ${m.blockSize}`);
   }
-  if (m.blocks.some((b) => typeof b !== 'string' || !b || b.startsWith('/') || b.includes('..'))) throw bad('a block key is not a relative key');
-  return m;
+  const raw = m.blocks as unknown[];
+  const entries: BlockEntry[] = raw.map((b, i) => {
+    // Version 1 lists keys; version 2 lists { key, size, crc32 }.
+    const e = (m.version === 1 ? { key: b } : b) as { key?: unknown; size?: unknown; crc32?: unknown };
+    if (!e || typeof e.key !== 'string' || !e.key || e.key.startsWith('/') || e.key.split('/').some((s) => s === '..' || s === '.')) {
+      throw bad(`block ${i} has no relative key`);
+    }
+    if (m.version === 2 && e.size !== blockBytes(m, i)) throw bad(`block ${i} has size ${JSON.stringify(e.size)}, expected ${blockBytes(m, i)}`);
+    if (e.crc32 !== undefined && (typeof e.crc32 !== 'string' || !/^[0-9a-f]{8}$/.test(e.crc32))) throw bad(`block ${i} has crc32 ${JSON.stringify(e.crc32)}`);
+    return e.crc32 === undefined ? { key: e.key } : { key: e.key, crc32: e.crc32 as string };
+  });
+  if (m.id !== undefined && typeof m.id !== 'string') throw bad(`id is ${JSON.stringify(m.id)}`);
+  return { ...m, version: FORMAT_VERSION, blocks: entries };
 }
 
+/** Bytes in block i of the database a manifest describes. */
+function blockBytes(m: Pick<Manifest, 'size' | 'blockSize'>, i: number): number {
+  return Math.max(0, Math.min(m.blockSize, m.size - i * m.blockSize));
+}
+
+/** The manifest as stored: always the version this library writes. */
 export function encodeManifest(m: Manifest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(m));
+  const blocks = m.blocks.map((b, i) => ({ key: b.key, size: blockBytes(m, i), ...(b.crc32 ? { crc32: b.crc32 } : {}) }));
+  return new TextEncoder().encode(JSON.stringify({ ...m, version: FORMAT_VERSION, blocks }));
 }

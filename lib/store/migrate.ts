@@ -6,8 +6,8 @@
 import { S3VFSError } from '../errors';
 import { BlockFile, type StoreContext } from './block-file';
 import { blockKey, blockPrefix } from './block-layout';
-import { emptyManifest, encodeManifest, manifestKey, pageSizeOf, parseManifest, type Manifest } from './manifest';
-import { PreconditionFailed } from './s3-objects';
+import { emptyManifest, manifestKey, pageSizeOf, parseManifest, type Manifest } from './manifest';
+import { commitManifest } from './manifest-commit';
 
 export interface MigrateReport {
   /** False when the database was versioned already. */
@@ -26,6 +26,7 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
   const seed = new BlockFile(name, ctx, ctx.blockSize);
   await seed.load();
   if (!seed.exists) throw new S3VFSError(`no database at ${blockPrefix(name)} to migrate (no manifest and no seed blocks)`, 'ENOENT');
+  await ctx.conditional.verify(name);
   const journal = (await s3.list(blockPrefix(`${name}-journal`))).map((o) => o.key);
   if (journal.length && (await isHot(ctx, `${name}-journal`))) {
     throw new S3VFSError(
@@ -44,12 +45,12 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
     ...emptyManifest(seed.B),
     pageSize: pageSizeOf(header.body),
     size: seed.size,
-    blocks: Array.from({ length: count }, (_, i) => seed.objectKey(i).slice(name.length + 1)),
+    blocks: Array.from({ length: count }, (_, i) => ({ key: seed.objectKey(i).slice(name.length + 1) })),
   };
   try {
-    await s3.put(manifestKey(name), encodeManifest(manifest), { ifNoneMatch: '*' });
+    await commitManifest(s3, name, { manifest: null, etag: undefined }, manifest);
   } catch (err) {
-    if (!(err instanceof PreconditionFailed)) throw err;
+    if ((err as S3VFSError).code !== 'ECONFLICT') throw err;
     const won = await s3.get(manifestKey(name)); // another migration (or writer) was first
     if (!won) throw err;
     return already(parseManifest(manifestKey(name), won.body));

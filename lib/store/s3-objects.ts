@@ -1,5 +1,8 @@
 // The S3 client as the block store uses it: whole-object GET/PUT, LIST of a prefix,
 // batch DELETE; every error named, every request counted. Runs in the worker only.
+// Each attempt has a deadline that covers its whole answer, body included (the SDK's
+// request timeout stops counting once the headers arrive), and requests that can be
+// repeated safely are tried again when it passes.
 import http from 'node:http';
 import https from 'node:https';
 import {
@@ -43,16 +46,35 @@ export interface StoreConnection {
 
 export type GetResult = { body: Uint8Array; etag?: string; lastModified?: Date } | null;
 
+/** An attempt passed its deadline (headers or body): retried if the request is repeatable. */
+export class DeadlineError extends Error {
+  readonly code = 'TimeoutError';
+  constructor(operation: string, ms: number) {
+    super(`no whole answer to ${operation} within ${ms} ms`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Attempts a repeatable request gets when its deadline passes (the SDK retries errors itself). */
+const DEADLINE_ATTEMPTS = 3;
+
+interface Streamed {
+  transformToByteArray(): Promise<Uint8Array>;
+  destroy?(err?: Error): void;
+}
+
 export class S3Objects {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly endpoint: string;
+  private readonly deadlineMs: number;
 
   constructor(
     conn: StoreConnection,
     private readonly counters: Counters,
   ) {
     this.bucket = conn.bucket;
+    this.deadlineMs = conn.requestTimeoutMs;
     const agentOptions = { keepAlive: true, maxSockets: conn.maxSockets };
     this.client = new S3Client({
       // Buffers only, so no streaming checksum framing (which s3rver would store).
@@ -67,12 +89,40 @@ export class S3Objects {
         throwOnRequestTimeout: true,
       }),
     });
-    const ep = conn.s3.endpoint;
-    this.endpoint = typeof ep === 'string' ? ep : ep ? JSON.stringify(ep) : `s3.${conn.s3.region ?? '<default region>'}.amazonaws.com`;
+    this.endpoint = describeEndpoint(conn.s3);
   }
 
   private fail(err: unknown, operation: string, key?: string): never {
     throw describeS3Error(err, { bucket: this.bucket, endpoint: this.endpoint, operation, key });
+  }
+
+  /**
+   * Runs one request under a deadline for its whole answer; a repeatable one is tried again
+   * (up to DEADLINE_ATTEMPTS) when the deadline passes. `run` gets the signal to hand the SDK
+   * and a way to read a body that the deadline can cut short.
+   */
+  private async deadline<T>(operation: string, repeatable: boolean, run: (signal: AbortSignal, read: (b: Streamed) => Promise<Uint8Array>) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const ctl = new AbortController();
+      const bodies: Streamed[] = [];
+      const timer = setTimeout(() => {
+        ctl.abort();
+        for (const b of bodies) b.destroy?.(new DeadlineError(operation, this.deadlineMs));
+      }, this.deadlineMs);
+      const read = (b: Streamed) => {
+        bodies.push(b);
+        return b.transformToByteArray();
+      };
+      try {
+        return await run(ctl.signal, read);
+      } catch (err) {
+        if (!ctl.signal.aborted) throw err;
+        if (!repeatable || attempt >= DEADLINE_ATTEMPTS) throw new DeadlineError(operation, this.deadlineMs);
+        this.counters.add('retries');
+      } finally {
+        clearTimeout(timer);
+      }
+    }
   }
 
   /** The object's bytes (or bytes [range.start, range.end) of it), or null when it does not exist. */
@@ -81,10 +131,12 @@ export class S3Objects {
     if (range) this.counters.add('getRange');
     try {
       const Range = range ? `bytes=${range.start}-${range.end - 1}` : undefined;
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }));
-      const body = await out.Body!.transformToByteArray();
-      this.counters.add('bytesDown', body.length);
-      return { body, etag: out.ETag, lastModified: out.LastModified };
+      return await this.deadline('GET', true, async (abortSignal, read) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range }), { abortSignal });
+        const body = await read(out.Body as Streamed);
+        this.counters.add('bytesDown', body.length);
+        return { body, etag: out.ETag, lastModified: out.LastModified };
+      });
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return null;
       this.fail(err, 'GET', key);
@@ -95,10 +147,12 @@ export class S3Objects {
   async getIfChanged(key: string, etag: string): Promise<GetResult | 'unchanged'> {
     this.counters.add('get');
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: etag }));
-      const body = await out.Body!.transformToByteArray();
-      this.counters.add('bytesDown', body.length);
-      return { body, etag: out.ETag };
+      return await this.deadline('GET', true, async (abortSignal, read) => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, IfNoneMatch: etag }), { abortSignal });
+        const body = await read(out.Body as Streamed);
+        this.counters.add('bytesDown', body.length);
+        return { body, etag: out.ETag };
+      });
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.$metadata?.httpStatusCode === 304) return 'unchanged';
@@ -114,7 +168,11 @@ export class S3Objects {
     const ifMatch = condition && 'ifMatch' in condition ? this.etagForm(condition.ifMatch) : undefined;
     const IfNoneMatch = condition && 'ifNoneMatch' in condition ? '*' : undefined;
     try {
-      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: ifMatch, IfNoneMatch }));
+      // A conditional PUT whose answer did not come may have been applied: only the caller,
+      // who can read the object back, may decide what happened (see versioned-file.ts).
+      const out = await this.deadline('PUT', !condition, (abortSignal) =>
+        this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: ifMatch, IfNoneMatch }), { abortSignal }),
+      );
       if (ifMatch) this.quoteEtags ??= true;
       return out.ETag;
     } catch (err) {
@@ -141,7 +199,7 @@ export class S3Objects {
   async head(key: string): Promise<string | null> {
     this.counters.add('head');
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.deadline('HEAD', true, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal }));
       return out.ETag ?? null;
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -158,8 +216,11 @@ export class S3Objects {
       this.counters.add('list');
       let out;
       try {
-        out = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, MaxKeys: maxKeys }),
+        out = await this.deadline('LIST', true, (abortSignal) =>
+          this.client.send(
+            new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, MaxKeys: maxKeys }),
+            { abortSignal },
+          ),
         );
       } catch (err) {
         this.fail(err, 'LIST', prefix);
@@ -176,8 +237,10 @@ export class S3Objects {
       this.counters.add('delete');
       let out;
       try {
-        out = await this.client.send(
-          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        out = await this.deadline('DELETE', true, (abortSignal) =>
+          this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }), {
+            abortSignal,
+          }),
         );
       } catch (err) {
         this.fail(err, 'DELETE', batch[0]);
@@ -210,4 +273,18 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   if (failed !== undefined) throw failed;
   return results;
+}
+
+/** The endpoint as messages name it: never with a password (http://user:pass@host). */
+export function describeEndpoint(s3: S3ClientConfig): string {
+  const ep = s3.endpoint;
+  if (!ep) return `s3.${typeof s3.region === 'string' ? s3.region : '<default region>'}.amazonaws.com`;
+  if (typeof ep !== 'string') return '<an endpoint object>';
+  try {
+    const u = new URL(ep);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return ep.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  }
 }

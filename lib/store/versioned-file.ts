@@ -8,15 +8,18 @@ import { blockCount } from './block-layout';
 import { BusyError, Lease } from './lease';
 import {
   emptyManifest,
-  encodeManifest,
   leaseKey,
+  blockCrc32,
+  blockKeyParts,
   manifestKey,
   newBlockKey,
+  type BlockEntry,
   pageSizeOf,
   parseManifest,
   type Manifest,
 } from './manifest';
-import { mapLimit, PreconditionFailed, type GetResult } from './s3-objects';
+import { CommitNotAppliedError, commitManifest, type ManifestState } from './manifest-commit';
+import { mapLimit, type GetResult } from './s3-objects';
 
 export class VersionedFile extends BlockFile {
   /** The manifest this file's content is read from; null before the first commit. */
@@ -27,7 +30,7 @@ export class VersionedFile extends BlockFile {
     return this.etag;
   }
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
-  private readonly uploaded = new Map<number, string>();
+  private readonly uploaded = new Map<number, BlockEntry>();
   private readonly lease: Lease;
 
   constructor(name: string, ctx: StoreContext, blockSize: number, leaseTtlMs: number) {
@@ -52,7 +55,30 @@ export class VersionedFile extends BlockFile {
   }
 
   protected override keyOf(index: number): string {
-    return `${this.name}/${this.uploaded.get(index) ?? this.manifest!.blocks[index]}`;
+    return `${this.name}/${this.entry(index).key}`;
+  }
+
+  /** Block `index` as written since the last commit, or as the manifest lists it. */
+  private entry(index: number): BlockEntry {
+    return this.uploaded.get(index) ?? this.manifest!.blocks[index];
+  }
+
+  /**
+   * A block's bytes must be what its entry says: the object of that block index (swapped
+   * entries would put one block's bytes in another's place), and the recorded CRC32.
+   */
+  override checkBlock(index: number, bytes: Uint8Array | null): void {
+    const e = this.entry(index);
+    const parts = blockKeyParts(e.key);
+    if (parts && parts.index !== index) {
+      throw new S3VFSError(`the manifest of '${this.name}' lists ${e.key} as block ${index}, but that object holds block ${parts.index}`, 'ECORRUPT');
+    }
+    if (bytes && e.crc32 && blockCrc32(bytes) !== e.crc32) {
+      throw new S3VFSError(
+        `block ${index} of '${this.name}' (${this.name}/${e.key}) is damaged: its CRC32 is ${blockCrc32(bytes)}, the manifest records ${e.crc32}`,
+        'ECORRUPT',
+      );
+    }
   }
 
   override get isDirty(): boolean {
@@ -69,7 +95,7 @@ export class VersionedFile extends BlockFile {
       const bytes = this.blocks.get(i)!;
       const key = newBlockKey(i, commit);
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
-      this.uploaded.set(i, key);
+      this.uploaded.set(i, { key, crc32: blockCrc32(bytes) });
       this.dirty.delete(i);
       this.cacheClean(i, bytes);
     });
@@ -97,23 +123,29 @@ export class VersionedFile extends BlockFile {
         generation: this.lease.generation,
         blocks,
       };
-      this.etag = await this.putManifest(next);
-      this.manifest = next;
+      await this.putManifest(next);
       this.uploaded.clear();
     } catch (err) {
       this.lost();
-      if (err instanceof PreconditionFailed) {
-        throw new S3VFSError(
-          `the commit to ${manifestKey(this.name)} failed: another writer changed the database (this writer's lease was taken over); the transaction is rolled back`,
-          'ECONFLICT',
-        );
-      }
       throw err;
     }
   }
 
-  private putManifest(m: Manifest): Promise<string | undefined> {
-    return this.ctx.s3.put(manifestKey(this.name), encodeManifest(m), this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' });
+  /** Replaces the manifest with `m` (manifest-commit.ts): the commit point. */
+  private async putManifest(m: Manifest): Promise<void> {
+    let state: ManifestState;
+    try {
+      state = await commitManifest(this.ctx.s3, this.name, { manifest: this.manifest, etag: this.etag }, m);
+    } catch (err) {
+      if (err instanceof CommitNotAppliedError) this.adopt(err.state); // the fence is the manifest now
+      throw err;
+    }
+    this.adopt(state);
+  }
+
+  private adopt(state: ManifestState): void {
+    this.manifest = state.manifest;
+    this.etag = state.etag;
   }
 
   /** After a failed commit: forget what was written; the next transaction reads S3 again. */
@@ -133,14 +165,14 @@ export class VersionedFile extends BlockFile {
    */
   async beginWrite(): Promise<void> {
     if (this.stale) throw new BusyError(`'${this.name}' changed since this transaction started`);
+    await this.ctx.conditional.verify(this.name);
     const fresh = await this.lease.acquire(this.manifest?.generation ?? 0);
     if (!fresh) return;
     const m = { ...(this.manifest ?? emptyManifest(this.B)), generation: this.lease.generation! };
     try {
-      this.etag = await this.putManifest(m);
-      this.manifest = m;
+      await this.putManifest(m);
     } catch (err) {
-      if (!(err instanceof PreconditionFailed)) throw err;
+      if ((err as S3VFSError).code !== 'ECONFLICT') throw err;
       this.stale = true;
       throw new BusyError(`'${this.name}' changed since this transaction started (another writer committed)`);
     }
@@ -174,7 +206,7 @@ export class VersionedFile extends BlockFile {
 
   /** Deletes the database: its manifest goes first (the commit point), then its blocks. */
   override async remove(): Promise<void> {
-    const keys = [...(this.manifest?.blocks ?? []), ...this.uploaded.values()].map((k) => `${this.name}/${k}`);
+    const keys = [...(this.manifest?.blocks ?? []), ...this.uploaded.values()].map((b) => `${this.name}/${b.key}`);
     if (this.etag) await this.ctx.s3.deleteKeys([manifestKey(this.name)]);
     if (keys.length) await this.ctx.s3.deleteKeys(keys);
     this.manifest = null;
@@ -185,3 +217,4 @@ export class VersionedFile extends BlockFile {
     this.stored = 0;
   }
 }
+

@@ -5,12 +5,13 @@
 // writers that hold the lease may trust their cached manifest.
 import { S3VFSError } from '../errors';
 import { blockCount } from './block-layout';
-import { emptyManifest, encodeManifest, manifestKey, newBlockKey, pageSizeOf, type Manifest } from './manifest';
+import { blockCrc32, emptyManifest, newBlockKey, pageSizeOf, type BlockEntry, type Manifest } from './manifest';
 import type { Lease } from './lease';
-import { PreconditionFailed, type S3Objects } from './s3-objects';
+import { commitManifest } from './manifest-commit';
+import type { S3Objects } from './s3-objects';
 
 export class VersionedLoad {
-  private readonly keys = new Map<number, string>();
+  private readonly keys = new Map<number, BlockEntry>();
   private readonly commitNo: number;
   private readonly blockSize: number;
 
@@ -31,13 +32,13 @@ export class VersionedLoad {
     const key = newBlockKey(index, this.commitNo);
     await this.lease.renewIfDue();
     await this.s3.put(`${this.name}/${key}`, bytes);
-    this.keys.set(index, key);
+    this.keys.set(index, { key, crc32: blockCrc32(bytes) });
   }
 
   async commit(size: number, block0: Uint8Array): Promise<void> {
     await this.putBlock(0, block0);
     const count = blockCount(size, this.blockSize);
-    const blocks: string[] = [];
+    const blocks: BlockEntry[] = [];
     for (let i = 0; i < count; i++) {
       const key = this.keys.get(i);
       if (!key) throw new S3VFSError(`deserialize of '${this.name}' is missing block ${i}`, 'EINVAL');
@@ -48,10 +49,12 @@ export class VersionedLoad {
     const generation = this.lease.generation ?? old.generation;
     const next: Manifest = { ...old, blockSize: this.blockSize, pageSize: pageSizeOf(block0), size, commit: this.commitNo, generation, blocks };
     try {
-      await this.s3.put(manifestKey(this.name), encodeManifest(next), this.etag ? { ifMatch: this.etag } : { ifNoneMatch: '*' });
+      await commitManifest(this.s3, this.name, { manifest: this.base, etag: this.etag }, next);
     } catch (err) {
-      await this.abort();
-      if (err instanceof PreconditionFailed) {
+      // Its blocks are no one's (an unknown outcome keeps them: the manifest may list them).
+      if ((err as S3VFSError).code === 'EUNKNOWN') await this.lease.release();
+      else await this.abort();
+      if ((err as S3VFSError).code === 'ECONFLICT') {
         throw new S3VFSError(`deserialize into '${this.name}' lost a race: another writer committed meanwhile; nothing was changed`, 'ECONFLICT');
       }
       throw err;
@@ -60,7 +63,7 @@ export class VersionedLoad {
   }
 
   async abort(): Promise<void> {
-    const keys = [...this.keys.values()].map((k) => `${this.name}/${k}`);
+    const keys = [...this.keys.values()].map((b) => `${this.name}/${b.key}`);
     try {
       if (keys.length) await this.s3.deleteKeys(keys);
     } finally {

@@ -40,6 +40,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
         if (!got || got.body.length !== want) {
           throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
         }
+        f.checkBlock(i, got.body);
         return got.body;
       });
       const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -55,6 +56,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       files.forget(name);
       const target = await files.file(name, true);
       if (target instanceof VersionedFile) {
+        await files.ctx.conditional.verify(name);
         const lease = new Lease(s3, leaseKey(name), files.ctx.leaseTtlMs);
         await lease.acquire(target.manifest?.generation ?? 0); // EBUSY while a writer works
         await target.load(); // the manifest as of taking the lease

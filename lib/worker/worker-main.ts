@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { serveRpc } from '../rpc';
 import { Counters } from '../stats';
 import { BlockCache } from '../store/block-cache';
+import { ConditionalWritesProbe } from '../store/conditional-probe';
 import { FileTable } from '../store/file-table';
 import { S3Objects } from '../store/s3-objects';
 import { bridgeOps } from './bridge-ops';
@@ -25,6 +26,7 @@ const files = new FileTable(
     rangeReadSize: config.rangeReadSize,
     layout: config.newLayout,
     leaseTtlMs: config.leaseTtlMs,
+    conditional: new ConditionalWritesProbe(s3, config.connection.bucket),
   },
   config.connection.bucket,
 );

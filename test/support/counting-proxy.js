@@ -14,6 +14,11 @@
 //   is never a kill point; the lease's creation, takeover and release are.
 // A kill point the run never reaches is a bug of the test, reported with both runs'
 // points, never a silent pass.
+//
+// Faults can be mixed in, the same in every run: { every: n, action } acts on every n-th
+// mutation (its first attempt): 'error' answers 500 without forwarding it (the SDK tries
+// again), 'lose' forwards it and then drops the answer (S3 applied it; the writer must find
+// that out).
 const { spawn } = require('node:child_process');
 const http = require('node:http');
 
@@ -30,7 +35,7 @@ function attemptOf(headers) {
  * commits the database had (restoring it is one) and its last part is random.
  */
 function versionedBlock(key) {
-  return key.replace(/\/v\/(\d{10})\.\d+\.[0-9a-f]+$/, '/v/$1');
+  return key.replace(/\/v\/(\d{10})\.\d+\.[0-9a-f]+$/, '/v/$1').replace(/\/probe\.[0-9a-f]+$/, '/probe');
 }
 
 /** bucket/key of a path-style request, a versioned block's by its index. */
@@ -74,14 +79,18 @@ function readBody(req) {
 function startCountingProxy(targetPort) {
   const state = fresh();
   function fresh() {
-    return { counts: {}, mutations: [], occurrences: new Map(), retries: 0, renewals: 0, held: new Map(), onMutation: null };
+    return { counts: {}, mutations: [], occurrences: new Map(), retries: 0, renewals: 0, held: new Map(), onMutation: null, faults: null, faulted: 0 };
   }
   const agent = new http.Agent({ keepAlive: true });
-  const forward = (req, res, body, onOk) => {
+  const forward = (req, res, body, onOk, loseAnswer = false) => {
     const up = http.request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers, agent },
       (upRes) => {
         if (upRes.statusCode < 300) onOk?.();
+        if (loseAnswer) {
+          upRes.resume();
+          return res.destroy();
+        }
         res.writeHead(upRes.statusCode, upRes.headers);
         upRes.pipe(res);
       },
@@ -118,10 +127,17 @@ function startCountingProxy(targetPort) {
       res.destroy();
       return;
     }
+    const fault = state.faults && state.mutations.length % state.faults.every === 0 ? state.faults.action : null;
+    if (fault) state.faulted++;
+    if (fault === 'error') {
+      res.writeHead(500, { 'content-type': 'application/xml' });
+      return res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
+    }
     const lease = label.includes('/lease.json ') ? JSON.parse(body.toString('utf8')) : null;
-    forward(req, res, body, lease && (() => {
+    const held = lease && (() => {
       if (state.run === run) state.held.set(objectOf(req.url).key, { owner: lease.owner, generation: lease.generation });
-    }));
+    });
+    forward(req, res, body, held, fault === 'lose');
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
@@ -140,12 +156,13 @@ function startCountingProxy(targetPort) {
 /**
  * Runs `node script argsJson` with S3 requests through the proxy (args.s3 gets the proxy's
  * endpoint) and, when killAt names a kill point, SIGKILLs it as that request arrives (the
- * request is dropped). Resolves to { code, signal, out, mutations, reached, retries,
- * renewals }: mutations are the kill points the run passed, in order.
+ * request is dropped); `faults` as above. Resolves to { code, signal, out, mutations,
+ * reached, retries, renewals, faulted }: mutations are the kill points the run passed.
  */
-function runKilledAt(proxy, script, args, killAt = null) {
+function runKilledAt(proxy, script, args, killAt = null, faults = null) {
   return new Promise((resolve) => {
     proxy.reset();
+    proxy.state.faults = faults;
     const s3 = { ...args.s3, endpoint: `http://127.0.0.1:${proxy.port}` };
     const child = spawn(process.execPath, [script, JSON.stringify({ ...args, s3 })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -163,8 +180,8 @@ function runKilledAt(proxy, script, args, killAt = null) {
     }
     // 'close', not 'exit': what the child wrote before it died must all be read.
     child.on('close', (code, signal) => {
-      const { mutations, retries, renewals } = proxy.state;
-      resolve({ code, signal, out, mutations: [...mutations], reached, retries, renewals });
+      const { mutations, retries, renewals, faulted } = proxy.state;
+      resolve({ code, signal, out, mutations: [...mutations], reached, retries, renewals, faulted });
     });
   });
 }

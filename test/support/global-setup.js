@@ -19,5 +19,5 @@ module.exports = async () => {
     if (rgw) conditional = { bucket: rgw.bucket, s3: rgw.s3 };
     else if (process.env.S3VFS_REQUIRE_CONDITIONAL === '1') throw new Error('S3VFS_REQUIRE_CONDITIONAL=1 but Ceph radosgw is not installed');
   }
-  process.env.S3VFS_TEST_CONFIG = JSON.stringify({ bucket: server.bucket, s3: server.s3, external: server.external, port: server.port, conditional });
+  process.env.S3VFS_TEST_CONFIG = JSON.stringify({ bucket: server.bucket, s3: server.s3, external: server.external, port: server.port, rawPort: server.rawPort, conditional });
 };

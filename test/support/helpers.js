@@ -26,6 +26,14 @@ async function closeAll() {
   await Promise.allSettled(open.splice(0).map((v) => v.close()));
 }
 
+/**
+ * The same endpoint written another way (a trailing '/'): a VFS with it is as if on another
+ * machine (this process's lock table keys databases by endpoint, so it waits for nobody's).
+ */
+function elsewhere(s3) {
+  return { ...s3, endpoint: s3.endpoint.endsWith('/') ? s3.endpoint.slice(0, -1) : `${s3.endpoint}/` };
+}
+
 /** A plain S3 client, to look at and plant objects behind the VFS's back. */
 function rawClient() {
   return new S3Client({ ...config.s3, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
@@ -87,4 +95,4 @@ function busyWait(ms) {
   while (Date.now() < until);
 }
 
-module.exports = { timed, busyWait, series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
+module.exports = { elsewhere, timed, busyWait, series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };

@@ -1,0 +1,150 @@
+// Slow, stalled and silent answers from S3, injected by a proxy in its own process: each
+// attempt has a deadline that covers its whole answer, repeatable requests are tried
+// again, and a VFS that met a slow answer goes on working.
+const { config, makeVfs, closeAll, uniquePrefix, series, collect } = require('./support/helpers');
+const { startFaultProxy } = require('./support/fault-proxy');
+
+let proxy;
+let prefix;
+let expected;
+beforeAll(async () => {
+  if (!config.port) throw new Error('the fault tests put a proxy in front of the local s3rver');
+  proxy = await startFaultProxy(config.port, config.s3);
+  prefix = uniquePrefix('faults');
+  const db = makeVfs({ layout: 'versioned', blockSize: 65536 }).open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(100)) FROM ${series(3000)}`);
+  expected = db.prepare('SELECT count(*) AS n, sum(length(v)) AS l FROM t').get();
+  db.close();
+});
+afterAll(async () => {
+  await closeAll();
+  await proxy?.close();
+});
+beforeEach(() => proxy.reset());
+
+const throughProxy = () => makeVfs({ s3: proxy.s3, requestTimeoutMs: 1000 });
+const BLOCK_GET = { method: 'GET', key: '/v/\\d{10}\\.', times: 1 };
+
+test.each(['stall', 'hang'])('a block GET whose answer %ss is tried again after the deadline, and the query completes', async (action) => {
+  const vfs = throughProxy();
+  await proxy.faults([{ ...BLOCK_GET, action }]);
+  const db = vfs.open(prefix, { readonly: true });
+  const started = Date.now();
+  expect(db.prepare('SELECT count(*) AS n, sum(length(v)) AS l FROM t').get()).toEqual(expected);
+  expect(Date.now() - started).toBeLessThan(10000);
+  expect(vfs.stats().retries).toBeGreaterThanOrEqual(1);
+  expect((await proxy.log()).filter((e) => e.action === action)).toHaveLength(1);
+  // The VFS is not broken by the slow answer.
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  db.close();
+});
+
+test('serialize settles when a block GET stalls half way', async () => {
+  const vfs = throughProxy();
+  const reference = await collect(makeVfs().serialize(prefix));
+  await proxy.faults([{ ...BLOCK_GET, action: 'stall' }]);
+  expect((await collect(vfs.serialize(prefix))).equals(reference)).toBe(true);
+  expect(vfs.stats().retries).toBe(1);
+});
+
+test('a GET that stalls every time fails with a timeout that names the key, and the VFS goes on', async () => {
+  const vfs = throughProxy();
+  const db = vfs.open(prefix, { readonly: true }); // block 0, before the fault
+  await proxy.faults([{ method: 'GET', key: '/v/\\d{10}\\.', action: 'stall' }]);
+  let error;
+  try {
+    db.prepare('SELECT sum(length(v)) FROM t').get();
+  } catch (err) {
+    error = err;
+  }
+  expect(error?.code).toMatch(/^SQLITE_IOERR/);
+  expect(error.cause?.message).toMatch(/TimeoutError.*GET s3:\/\/.*\/v\/\d{10}\./);
+  await proxy.faults([]);
+  expect(db.prepare('SELECT count(*) AS n, sum(length(v)) AS l FROM t').get()).toEqual(expected);
+  db.close();
+});
+
+describe('a commit whose answer is lost', () => {
+  /** A new versioned database through the proxy, with one row, its lease held. */
+  async function writer(options = {}) {
+    const vfs = makeVfs({ layout: 'versioned', s3: proxy.s3, ...options });
+    const name = uniquePrefix('outcome');
+    const db = vfs.open(name);
+    db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    return { vfs, name, db };
+  }
+  /** What a new VFS, straight to the server, finds. */
+  function rowsInS3(name) {
+    const db = makeVfs().open(name, { readonly: true });
+    const rows = db.prepare('SELECT x FROM t ORDER BY x').pluck().all();
+    db.close();
+    return rows;
+  }
+  const MANIFEST_PUT = { method: 'PUT', key: '/manifest\\.json$' };
+
+  test('applied, then its answer lost: the commit is found applied and succeeds', async () => {
+    const { db, name } = await writer();
+    await proxy.reset();
+    await proxy.faults([{ ...MANIFEST_PUT, action: 'lose', times: 1 }]);
+    db.prepare('INSERT INTO t VALUES (2)').run();
+    expect(rowsInS3(name)).toEqual([1, 2]);
+    // The SDK sent it again and S3 refused the copy (412): the manifest was read back.
+    const puts = (await proxy.log()).filter((e) => e.method === 'PUT' && /manifest\.json$/.test(e.key));
+    expect(puts.map((e) => [e.action, e.status])).toEqual([['lose', 200], ['pass', 412]]);
+    db.close();
+  });
+
+  test('never applied: the commit fails and nothing changes', async () => {
+    const { db, name } = await writer();
+    await proxy.faults([{ ...MANIFEST_PUT, action: 'drop', times: 3 }]); // every attempt of the SDK
+    expect(() => db.prepare('INSERT INTO t VALUES (2)').run()).toThrow(/S3 did not apply it/);
+    expect(rowsInS3(name)).toEqual([1]);
+    await proxy.faults([]);
+    expect(db.prepare('SELECT x FROM t').pluck().all()).toEqual([1]);
+    db.prepare('INSERT INTO t VALUES (3)').run();
+    expect(rowsInS3(name)).toEqual([1, 3]);
+    db.close();
+  });
+
+  test('timed out and landing late: the commit is fenced off before it is reported as failed', async () => {
+    const { db, name } = await writer({ requestTimeoutMs: 500 });
+    await proxy.faults([{ ...MANIFEST_PUT, action: 'delay', ms: 1500, times: 1 }]);
+    expect(() => db.prepare('INSERT INTO t VALUES (2)').run()).toThrow(/S3 did not apply it/);
+    await new Promise((r) => setTimeout(r, 2000)); // the late copy has reached S3 by now
+    const late = (await proxy.log()).find((e) => e.action === 'delay');
+    expect(late.status).toBe(412); // refused: the fence changed the manifest's ETag
+    expect(rowsInS3(name)).toEqual([1]);
+    db.close();
+  });
+
+  test('neither applied nor readable back: the error says that the outcome is unknown', async () => {
+    const { db } = await writer();
+    await proxy.faults([
+      { ...MANIFEST_PUT, action: 'lose' },
+      { method: 'GET', key: '/manifest\\.json$', action: 'status', status: 503, code: 'SlowDown' },
+    ]);
+    let error;
+    try {
+      db.prepare('INSERT INTO t VALUES (2)').run();
+    } catch (err) {
+      error = err;
+    }
+    expect(error?.cause?.code).toBe('EUNKNOWN');
+    expect(error.message).toMatch(/outcome of the conditional PUT of .*manifest\.json is unknown/);
+    await proxy.faults([]);
+    db.close();
+  });
+});
+
+test('a server that ignores conditional writes is found out before the first versioned commit', async () => {
+  const raw = makeVfs({ layout: 'versioned', s3: { ...config.s3, endpoint: `http://127.0.0.1:${config.rawPort}` } });
+  const db = raw.open(uniquePrefix('no-conditions'));
+  expect(() => db.exec('CREATE TABLE t(x)')).toThrow(/ignores conditional writes .*layout: 'compat'/);
+  db.close();
+  // The seed layout needs none.
+  const compat = makeVfs({ layout: 'compat', s3: { ...config.s3, endpoint: `http://127.0.0.1:${config.rawPort}` } });
+  const c = compat.open(uniquePrefix('no-conditions-compat'));
+  c.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+  expect(c.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+  c.close();
+});
