@@ -1,7 +1,8 @@
 // The long run behind issue 4's targets, too long for CI: `npm run soak`.
 //
 // Crash points: random scenarios (layout, journal mode, synchronous, block size, caches,
-// 2-4 transactions of inserts, updates, deletes, VACUUM). Each scenario runs once whole
+// 2-4 transactions of inserts, updates, deletes, VACUUM; in half of them, faults: every
+// n-th bucket-changing request answered 500, or applied with its answer lost). Each scenario runs once whole
 // to learn its states and its kill points (each request that changes the bucket, named by
 // what it does: test/support/counting-proxy.js); then, for every kill point, the database
 // is restored, a writer is started and killed (SIGKILL) as that request arrives, and the
@@ -71,11 +72,14 @@ function scenarioOf(seed) {
     pageCache: pick([16, 2000]),
     baseRows: int(100, 800),
     steps,
+    // Every n-th request that changes the bucket gets a 500 (retried) or loses its answer
+    // after S3 applied it (the writer must find that out), in every run of the scenario.
+    faults: r() < 0.5 ? { every: int(3, 7), action: pick(['lose', 'error']) } : null,
   };
 }
 
 async function runWriter(proxy, s3, bucket, prefix, scenario, killAt = null) {
-  const r = await runKilledAt(proxy, path.join(__dirname, 'soak-writer.js'), { bucket, s3, prefix, scenario }, killAt);
+  const r = await runKilledAt(proxy, path.join(__dirname, 'soak-writer.js'), { bucket, s3, prefix, scenario }, killAt, scenario.faults);
   return { ...r, acks: [...r.out.matchAll(/^ACK (\d+) ([0-9a-f]+)$/gm)].map((m) => m[2]) };
 }
 
@@ -146,7 +150,8 @@ async function crashSoak(target, lanes, firstSeed) {
         const seed = nextSeed++;
         const n = await crashScenario(server, proxy, seed, tally);
         const s = scenarioOf(seed);
-        console.log(`scenario ${seed}: ${s.layout} ${s.journalMode}/${s.synchronous} block ${s.blockSize} cache ${s.cacheSize} pages ${s.pageCache}, ` +
+        console.log(`scenario ${seed}: ${s.layout} ${s.journalMode}/${s.synchronous} block ${s.blockSize} cache ${s.cacheSize} pages ${s.pageCache}` +
+          `${s.faults ? `, ${s.faults.action} every ${s.faults.every}` : ''}, ` +
           `${s.steps.map((x) => x.kind).join(',')}: ${n} kill points; total ${tally.points}, violations ${tally.violations.length}`);
       }
     } finally {
