@@ -6,6 +6,7 @@
 // Everything else passes through unchanged. Runs in s3rver's process (s3rver-process.js).
 'use strict';
 const http = require('node:http');
+const { readBody, deleteKeysOf } = require('./http-bodies');
 
 const unquote = (etag) => String(etag ?? '').replace(/"/g, '');
 
@@ -55,16 +56,13 @@ function startConditionalWrites(targetPort) {
   };
 
   const server = http.createServer((req, res) => {
-    const parts = [];
-    req.on('data', (d) => parts.push(d));
-    req.on('end', async () => {
-      const body = Buffer.concat(parts);
+    readBody(req).then(async (body) => {
       const url = new URL(req.url, 'http://layer');
       const path = url.pathname;
       try {
         if (req.method === 'POST' && url.searchParams.has('delete')) {
           const bucket = path.split('/')[1];
-          const keys = [...body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => `/${bucket}/${m[1]}`);
+          const keys = deleteKeysOf(body).map((k) => `/${bucket}/${k}`);
           return reply(res, await withKeys(keys, () => send(req.method, req.url, req.headers, body)));
         }
         if (req.method !== 'PUT' && req.method !== 'DELETE') return reply(res, await send(req.method, req.url, req.headers, body));
@@ -84,7 +82,7 @@ function startConditionalWrites(targetPort) {
       } catch {
         res.destroy();
       }
-    });
+    }, () => res.destroy());
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, close: () => server.close() })));
 }

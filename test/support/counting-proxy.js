@@ -21,6 +21,7 @@
 // that out).
 const { spawn } = require('node:child_process');
 const http = require('node:http');
+const { readBody, deleteKeysOf } = require('../../scripts/http-bodies');
 
 const MUTATING = new Set(['PUT', 'POST', 'DELETE']);
 
@@ -53,7 +54,7 @@ function objectOf(url) {
 function labelOf(req, body, held) {
   const { key, query } = objectOf(req.url);
   if (req.method === 'POST' && query.has('delete')) {
-    const keys = [...body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => versionedBlock(m[1]));
+    const keys = deleteKeysOf(body).map(versionedBlock);
     return `DELETE ${keys.length} keys from ${keys[0]}`;
   }
   if (req.method === 'PUT' && key.endsWith('/lease.json')) {
@@ -65,15 +66,6 @@ function labelOf(req, body, held) {
     return `PUT ${key} takeover`;
   }
   return `${req.method} ${key}`;
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const parts = [];
-    req.on('data', (d) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
 }
 
 function startCountingProxy(targetPort) {

@@ -19,27 +19,13 @@
 // argv: target port
 'use strict';
 const http = require('node:http');
+const { readBody, deleteKeysOf } = require('../../scripts/http-bodies');
 
 const target = Number(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true });
 let rules = [];
 let log = [];
 const hung = new Set();
-
-const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-function unxml(text) {
-  return text.replace(/&(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);/gi, (_, e) =>
-    e[0] === '#' ? String.fromCodePoint(e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITIES[e]);
-}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const parts = [];
-    req.on('data', (d) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
 
 function ruleFor(entry) {
   for (const rule of rules) {
@@ -106,7 +92,7 @@ const server = http.createServer(async (req, res) => {
     return res.destroy();
   }
   if (req.method === 'POST' && url.searchParams.has('delete')) {
-    entry.deletes = [...body.toString('utf8').matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unxml(m[1]));
+    entry.deletes = deleteKeysOf(body);
   }
   const rule = ruleFor(entry);
   entry.action = rule?.action ?? 'pass';
