@@ -1,5 +1,5 @@
 // Opens a real better-sqlite3 Database on an S3VFS.
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 = require('better-sqlite3');
 import { binding } from './native';
 import { checkPrefix } from './prefix';
 import { standInAddon } from './better-sqlite3';

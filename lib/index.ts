@@ -1,5 +1,5 @@
 // sqlite-s3vfs: SQLite databases in S3, opened synchronously with better-sqlite3.
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 = require('better-sqlite3');
 import type { DatabaseOptions } from './database';
 import { S3VFS } from './s3vfs';
 

@@ -1,7 +1,7 @@
 // Loads the addon and registers it as an extension of better-sqlite3's own SQLite
 // (which exports no symbols of its own), once per thread.
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import BetterSqlite3 = require('better-sqlite3');
 import type { Binding } from '../binding';
 import { assertSupported } from './better-sqlite3';
 

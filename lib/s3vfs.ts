@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import type BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 = require('better-sqlite3');
 import { MainBridge } from './bridge/main-bridge';
 import { openOn, type DatabaseOptions } from './database';
 import { deserializeInto, type ByteSource, type DeserializeReport } from './deserialize';
