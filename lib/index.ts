@@ -9,6 +9,7 @@ export type { VfsStats } from './stats';
 export type { ByteSource, DeserializeReport } from './deserialize';
 export type { DatabaseOptions } from './database';
 export type { GcReport } from './store/gc';
+export type { DatabaseEntry, DatabaseInfo } from './store/describe';
 export type { MigrateReport } from './store/migrate';
 
 function lookup(vfs: S3VFS | string): S3VFS {

@@ -7,6 +7,7 @@ import type BetterSqlite3 = require('better-sqlite3');
 import { MainBridge } from './bridge/main-bridge';
 import { openOn, type DatabaseOptions } from './database';
 import { deserializeInto, type ByteSource, type DeserializeReport } from './deserialize';
+import type { DatabaseEntry, DatabaseInfo } from './store/describe';
 import { S3VFSError } from './errors';
 import { binding } from './native';
 import { checkPrefix } from './prefix';
@@ -222,6 +223,22 @@ export class S3VFS {
    * layout 'compat', or the Python sqlite-s3vfs) may write to it during or after this.
    * Returns migrated: false if it was versioned already.
    */
+  /** The databases directly under `under` (a prefix, or '' for the top of the bucket), with
+   *  their layout and size: one LIST, then a request or two per database. */
+  async list(under = ''): Promise<DatabaseEntry[]> {
+    this.usable();
+    if (under !== '') checkPrefix(under);
+    return this.rpc.call<DatabaseEntry[]>('list', under);
+  }
+
+  /** The state of a database: layout, page and block size, size; for a versioned one its
+   *  commit number, lease holder and the garbage gc would collect. */
+  async info(prefix: string): Promise<DatabaseInfo> {
+    this.usable();
+    checkPrefix(prefix);
+    return this.rpc.call<DatabaseInfo>('info', prefix);
+  }
+
   async migrate(prefix: string): Promise<MigrateReport> {
     this.usable();
     checkPrefix(prefix);

@@ -62,3 +62,65 @@ test('a missing bucket option is named', () => {
   expect(error.status).toBe(2);
   expect(error.stderr).toMatch(/no bucket/);
 });
+
+/** Runs the CLI; resolves to { status, stdout, stderr } whatever the exit status. */
+function runAll(args, options = {}) {
+  const { spawnSync } = require('node:child_process');
+  const r = spawnSync(process.execPath, [cli, ...args], { env: { ...env, ...options.env }, encoding: 'utf8', input: options.input });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the command line, as people use it', () => {
+  const prefix = uniquePrefix('cli-people');
+  beforeAll(() => {
+    run('exec', prefix, "CREATE TABLE t(id INTEGER PRIMARY KEY, big INTEGER, b BLOB, s TEXT); INSERT INTO t VALUES (1, 9007199254740993, x'00ff10', 'a,\"b\"'), (2, -5, NULL, 'plain')");
+  });
+
+  test('--version, help and help <command>', () => {
+    expect(run('--version')).toBe(`sqlite-s3vfs ${require('../package.json').version}\n`);
+    expect(run('help')).toMatch(/commands \(a database is a prefix in the bucket, or s3:\/\/bucket\/prefix\)/);
+    expect(run('help', 'gc')).toMatch(/^usage: sqlite-s3vfs \[options\] gc <db>\n/);
+    expect(run('help')).not.toMatch(/no bucket/);
+  });
+
+  test('mistakes get a clear message and exit code 2, with a guess at what was meant', () => {
+    expect(runAll(['qurey', prefix, 'SELECT 1'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown command 'qurey' \(did you mean query\?\)/) });
+    expect(runAll(['--blok-size', '4096', 'ls'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown option --blok-size \(did you mean --block-size\?\)/) });
+    expect(runAll(['--block-size', '-1', 'ls'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/--block-size must be a positive whole number of bytes .*got '-1'/) });
+    expect(runAll(['query', prefix])).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage: sqlite-s3vfs query <db> <sql>/) });
+  });
+
+  test('rows: JSON lines with exact 64-bit integers and hex blobs; CSV; bound parameters', () => {
+    const lines = run('query', prefix, 'SELECT * FROM t ORDER BY id').trim().split('\n');
+    expect(lines[0]).toBe('{"id":1,"big":9007199254740993,"b":"0x00ff10","s":"a,\\"b\\""}');
+    expect(run('--csv', 'query', prefix, 'SELECT id, s FROM t ORDER BY id')).toBe('id,s\n1,"a,""b"""\n2,plain\n');
+    expect(run('--param', '2', 'query', prefix, 'SELECT s FROM t WHERE id = ?')).toBe('{"s":"plain"}\n');
+  });
+
+  test('exec runs several statements and prints the rows of those that return rows', () => {
+    const out = run('exec', prefix, "INSERT INTO t(id, s) VALUES (3, 'x'); SELECT count(*) AS n FROM t; CREATE TRIGGER tr AFTER INSERT ON t BEGIN UPDATE t SET s = 'trig' WHERE id = NEW.id; END; INSERT INTO t(id) VALUES (4); SELECT s FROM t WHERE id = 4");
+    expect(out).toBe('{"n":3}\n{"s":"trig"}\n');
+  });
+
+  test('s3://bucket/prefix addresses, ls and info', () => {
+    const env2 = { S3VFS_BUCKET: '' };
+    expect(runAll(['query', `s3://${config.bucket}/${prefix}`, 'SELECT count(*) AS n FROM t'], { env: env2 })).toMatchObject({ status: 0, stdout: '{"n":4}\n' });
+    const listed = run('ls', prefix.split('/')[0]).trim().split('\n').map(JSON.parse);
+    expect(listed).toContainEqual({ name: prefix, layout: 'versioned', size: expect.any(Number) });
+    const info = JSON.parse(run('--json', 'info', prefix));
+    expect(info).toMatchObject({ name: prefix, layout: 'versioned', pageSize: 4096, blockSize: 1048576, commit: expect.any(Number), garbage: { objects: expect.any(Number), bytes: expect.any(Number) } });
+  });
+
+  test('a failed export leaves no file, and a reader that stops early is no error', () => {
+    const dir = tempDir();
+    const target = path.join(dir, 'out.db');
+    expect(runAll(['export', uniquePrefix('cli-none'), target]).status).toBe(1);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // With pipefail the pipeline's status is the CLI's: 0, and nothing on stderr.
+    const { spawnSync } = require('node:child_process');
+    const query = `"${process.execPath}" "${cli}" query ${prefix} "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000) SELECT i FROM c"`;
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `${query} | head -2`], { env, encoding: 'utf8' });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: '{"i":1}\n{"i":2}\n', stderr: '' });
+    fs.rmSync(dir, { recursive: true });
+  });
+});

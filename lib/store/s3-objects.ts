@@ -231,6 +231,28 @@ export class S3Objects {
     return found;
   }
 
+  /** The "folders" directly under `prefix` (which is '' or ends with '/'): LIST with a delimiter. */
+  async listPrefixes(prefix: string): Promise<string[]> {
+    const found: string[] = [];
+    let token: string | undefined;
+    do {
+      this.counters.add('list');
+      let out;
+      try {
+        out = await this.deadline('LIST', true, (abortSignal) =>
+          this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, Delimiter: '/', ContinuationToken: token }), {
+            abortSignal,
+          }),
+        );
+      } catch (err) {
+        this.fail(err, 'LIST', prefix);
+      }
+      for (const p of out.CommonPrefixes ?? []) if (p.Prefix) found.push(p.Prefix);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  }
+
   async deleteKeys(keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const batch = keys.slice(i, i + 1000);

@@ -3,6 +3,7 @@ import { S3VFSError } from '../errors';
 import { blockCount, blockIndexOf, blockKey, blockPrefix } from '../store/block-layout';
 import type { FileTable } from '../store/file-table';
 import { mapLimit, type S3Objects } from '../store/s3-objects';
+import { describeDatabase, listDatabases } from '../store/describe';
 import { collectGarbage } from '../store/gc';
 import { Lease } from '../store/lease';
 import { leaseKey } from '../store/manifest';
@@ -100,6 +101,14 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       if (listed.some((o) => blockIndexOf(name, o.key) === 0)) return; // an older database lives here
       const mine = listed.filter((o) => blockIndexOf(name, o.key) >= fromIndex).map((o) => o.key);
       if (mine.length) await s3.deleteKeys(mine);
+    },
+    /** The databases directly under a prefix ('' for the top of the bucket). */
+    async list(under: string) {
+      return listDatabases(s3, under, concurrency);
+    },
+    /** The state of one database. */
+    async info(name: string) {
+      return describeDatabase(s3, name);
     },
     /** Deletes the block objects of a versioned database that no reader can need any more. */
     async gc(name: string, olderThanMs: number) {
