@@ -48,7 +48,8 @@ export async function putResolved(s3: S3Objects, key: string, body: Uint8Array, 
 /** Whether an error may hide a PUT that S3 applied (no answer, or a server-side failure). */
 function answerLost(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  if (/^(TimeoutError|ECONNRESET|EPIPE|ECONNREFUSED|ETIMEDOUT|socket hang up|EAI_AGAIN)$/.test(code)) return true;
+  // (ECONNREFUSED and DNS failures are not here: such a request never reached S3.)
+  if (/^(TimeoutError|ECONNRESET|EPIPE|ETIMEDOUT|socket hang up)$/.test(code)) return true;
   if (/^(InternalError|ServiceUnavailable|SlowDown|RequestTimeout)$/.test(code)) return true;
   return /HTTP 5\d\d/.test((err as Error).message ?? '');
 }
