@@ -148,3 +148,21 @@ test('a server that ignores conditional writes is found out before the first ver
   expect(c.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
   c.close();
 });
+
+test('late duplicates of every PUT change nothing in a versioned database', async () => {
+  const vfs = makeVfs({ layout: 'versioned', blockSize: 4096, s3: proxy.s3 });
+  const name = uniquePrefix('duplicates');
+  const db = vfs.open(name);
+  await proxy.faults([{ method: 'PUT', action: 'duplicate', ms: 300 }]);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(50)) FROM ${series(300)}`);
+  for (let i = 0; i < 5; i++) db.exec(`UPDATE t SET v = 'round ${i}' WHERE id % 5 = ${i}`);
+  const expectedRows = db.prepare("SELECT count(*) FROM t WHERE v LIKE 'round %'").pluck().get();
+  db.close();
+  await new Promise((r) => setTimeout(r, 1000)); // every late copy has landed (or been refused)
+  expect((await proxy.log()).filter((e) => e.action === 'duplicate').length).toBeGreaterThan(10);
+  const check = makeVfs().open(name, { readonly: true });
+  expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(check.prepare("SELECT count(*) FROM t WHERE v LIKE 'round %'").pluck().get()).toBe(expectedRows);
+  expect(expectedRows).toBe(300);
+  check.close();
+});
