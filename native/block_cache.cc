@@ -1,5 +1,7 @@
 #include "block_cache.h"
 
+#include "family.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -187,19 +189,14 @@ CachedFile* BlockCache::File(const std::string& name) {
 
 void BlockCache::DropFamily(const std::string& mainName) {
   for (auto& kv : files_) {
-    const std::string& n = kv.first;
-    if (n.size() > mainName.size() + 1 && n.compare(0, mainName.size(), mainName) == 0 && n[mainName.size()] == '-')
-      kv.second->Drop(*this);
+    if (kv.first != mainName && InFamily(kv.first, mainName)) kv.second->Drop(*this);
   }
 }
 
 void BlockCache::ForgetFamily(const std::string& mainName, bool keepLocal) {
   for (auto& kv : files_) {
-    const std::string& n = kv.first;
     CachedFile* f = kv.second.get();
-    bool family = n == mainName ||
-                  (n.size() > mainName.size() + 1 && n.compare(0, mainName.size(), mainName) == 0 && n[mainName.size()] == '-');
-    if (!family || (keepLocal && f->local)) continue;
+    if (!InFamily(kv.first, mainName) || (keepLocal && f->local)) continue;
     int64_t blockSize = f->blockSize;
     f->Drop(*this);
     f->blockSize = blockSize;  // the size is asked again, the block size stays

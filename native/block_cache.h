@@ -68,7 +68,7 @@ class BlockCache {
  public:
   explicit BlockCache(size_t limitBytes) : limit_(limitBytes) {}
   CachedFile* File(const std::string& name);
-  // Forgets the files whose name starts with `prefix` (a database's journal, ...).
+  // Forgets the files SQLite derives from a database (its journal, ...: family.h).
   void DropFamily(const std::string& mainName);
   // Forgets a database and its family files, written blocks included, but keeps the
   // memory journals when keepLocal (after a failed commit, SQLite rolls back from them).

@@ -1,0 +1,13 @@
+// Which files belong to a database: the one rule, for the TypeScript side (native/family.h
+// is the C++ side's).
+
+const SUFFIX = /^(journal|wal|mj[0-9A-Fa-f]+)$/;
+
+/**
+ * Whether `name` is the database `main` or a file SQLite derives from its name: its
+ * rollback journal main-journal, its WAL main-wal, a super-journal main-mj<hex>. Another
+ * database whose name merely starts with "main-" (main-archive) is not one of them.
+ */
+export function inFamily(name: string, main: string): boolean {
+  return name === main || (name.startsWith(`${main}-`) && SUFFIX.test(name.slice(main.length + 1)));
+}
