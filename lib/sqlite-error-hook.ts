@@ -5,8 +5,13 @@
 let pending: Error | null = null;
 const IO_CODES = /^SQLITE_(IOERR|CANTOPEN|BUSY|CORRUPT|NOTADB|FULL)/;
 
-/** Remembers the cause of the VFS failure in progress, for the SqliteError it leads to. */
+/**
+ * Remembers the cause of the VFS failure in progress, for the SqliteError it leads to. The
+ * first failure of a call is its cause: what fails after it (SQLite rolling back, say) is
+ * its consequence.
+ */
 export function attachCause(err: Error): void {
+  if (pending) return;
   pending = err;
   // The SqliteError is built in the same synchronous call, before any microtask.
   queueMicrotask(() => {

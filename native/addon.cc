@@ -227,6 +227,7 @@ napi_value Layout(napi_env env) {
   SetInt(env, o, "WRITE_RECORD_HEADER", WRITE_RECORD_HEADER);
   SetInt(env, o, "OP_BEGIN_WRITE", OP_BEGIN_WRITE);
   SetInt(env, o, "OP_PRAGMA", OP_PRAGMA);
+  SetInt(env, o, "OP_PHASE_TWO", OP_PHASE_TWO);
   return o;
 }
 

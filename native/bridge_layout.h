@@ -42,7 +42,7 @@ constexpr int STATE_REPLY = 2;
 enum Op : int32_t {
   OP_OPEN = 1,       // data: file name; ARG: open flags -> RESULT: file id, RESULT2: block size,
                      // F64_RESULT: size
-  OP_CLOSE = 2,
+  OP_CLOSE = 2,       // -> RESULT: 1 when the database's uncommitted writes were dropped
   OP_READ = 3,       // F64_OFFSET, LEN: amount -> data, REPLY_LEN (short read when < LEN)
   OP_WRITE = 4,      // F64_OFFSET, data
   OP_TRUNCATE = 5,   // F64_OFFSET: new size
@@ -51,7 +51,8 @@ enum Op : int32_t {
   OP_ACCESS = 8,     // data: file name; ARG: access flags -> RESULT: 0/1
   OP_DELETE = 9,     // data: file name
   OP_BEGIN_READ = 10,  // a SHARED lock from NONE: revalidate -> RESULT: 1 if changed, F64_RESULT: size
-  OP_END_WRITE = 11,   // a connection left RESERVED or higher: make its writes durable
+  OP_END_WRITE = 11,   // a connection left RESERVED or higher: a seed-layout family goes up; a
+                       // versioned database drops writes never committed -> RESULT: 1 if so
   OP_READ_BLOCKS = 12, // F64_OFFSET: first block, ARG: blocks needed; data (optional): int64
                        // offset, int32 amount that a read wants -> data: RESULT whole blocks
                        // from there (more if the worker has them), F64_RESULT: size; or, when
@@ -66,6 +67,9 @@ enum Op : int32_t {
                          // (fails with SQLITE_BUSY while another writer holds it)
   OP_PRAGMA = 15,        // data: pragma name, NUL, its argument -> data: why the database's
                          // layout refuses that setting (empty: SQLite goes on)
+  OP_PHASE_TWO = 16,     // SQLite finalised the journal: the seed layout's commit point; a
+                         // versioned database uploads a truncation made after its commit, as
+                         // best it can -> RESULT: 1 when it could not (and dropped it)
 };
 
 constexpr int READ_BLOCKS_PIECE = -1;

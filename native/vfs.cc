@@ -1,5 +1,7 @@
 #include "vfs.h"
 
+#include "family.h"
+
 #include <algorithm>
 #include <cstring>
 #include <set>
@@ -124,16 +126,22 @@ int SendAllDirty(Vfs* vfs) {
 }
 
 // Makes what was written durable in the bucket: every pending write crosses, then the
-// worker uploads (OP_SYNC: this file's commit; OP_END_WRITE: everything, a journal's
-// finalisation included). After a failure, what this thread caches of the database and
-// its journal may be what the bucket does not hold: it is dropped and read again, as the
-// worker does with its own, so that the connection sees what S3 has. A memory journal
-// stays: SQLite rolls the transaction back from it.
+// worker uploads (OP_SYNC: a sync, a versioned database's commit; OP_PHASE_TWO and
+// OP_END_WRITE: the journal's finalisation and what is left).
+// - A failed sync leaves everything as it is, as a disk that fails an fsync keeps the
+//   data written: SQLite rolls the transaction back from its journal, which it reads here.
+// - Once the journal is finalised, a failure leaves the bucket with a hot journal that this
+//   thread no longer has: what it caches of the database and journal is dropped and read
+//   again (the worker does the same), so that SQLite finds that journal and rolls back,
+//   as every other reader will. A memory journal stays.
+// - The worker may also say that it dropped writes it will never commit (RESULT 1, even
+//   with a failure: a versioned commit that failed), and this thread drops its copy too.
 int MakeDurable(S3File* f, int op, int failure) {
   Vfs* vfs = f->vfs;
   int rc = SendAllDirty(vfs);
   if (rc == SQLITE_OK) rc = Call(f, {op}, failure);
-  if (rc != SQLITE_OK) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
+  bool dropped = vfs->Bridge_().Result() == 1;
+  if (dropped || (rc != SQLITE_OK && op != layout::OP_SYNC)) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
   return rc;
 }
 
@@ -142,6 +150,7 @@ int xClose(sqlite3_file* pf) {
   Vfs* vfs = f->vfs;
   int rc = SendAllDirty(vfs);
   int crc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
+  if (crc == SQLITE_OK && vfs->Bridge_().Result() == 1) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
   if (rc == SQLITE_OK) rc = crc;
   if (f->isMainDb) {
     vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
@@ -376,7 +385,8 @@ int xUnlock(sqlite3_file* pf, int level) {
   int before = f->lockLevel;
   int rc = f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, level);
   if (before > SQLITE_LOCK_SHARED && level <= SQLITE_LOCK_SHARED) {
-    // End of a write transaction (a rollback's too): what it wrote reaches the bucket.
+    // End of a write transaction (a rollback's too): a seed-layout family's writes reach the
+    // bucket; a versioned database's writes that no commit took are dropped.
     int wrc = MakeDurable(f, layout::OP_END_WRITE, SQLITE_IOERR_UNLOCK);
     if (wrc != SQLITE_OK) return wrc;
   }
@@ -416,7 +426,7 @@ int xFileControl(sqlite3_file* pf, int op, void* arg) {
     case SQLITE_FCNTL_COMMIT_PHASETWO:
       // The journal was finalised (deleted, truncated or zeroed): the seed layout's real
       // commit point, which must be in the bucket before COMMIT returns.
-      return MakeDurable(f, layout::OP_END_WRITE, SQLITE_IOERR_FSYNC);
+      return MakeDurable(f, layout::OP_PHASE_TWO, SQLITE_IOERR_FSYNC);
     case SQLITE_FCNTL_PRAGMA:
       return Pragma(f, static_cast<char**>(arg));
     default:
@@ -473,7 +483,9 @@ int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, 
     f->cached->local = local;
   }
   if (!local) {
-    f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
+    // Writes of another handle not yet handed over may have grown the file beyond what the
+    // worker knows: this thread's size is the newer one then.
+    if (f->cached->dirty.empty()) f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
     f->cached->blockSize = vfs->Bridge_().Result2();
   } else if (f->cached->size <= 0) {
     // A memory journal is this thread's alone: what it holds outlives a close, as a file's would.
@@ -593,10 +605,7 @@ Vfs::~Vfs() = default;
 bool Vfs::InStore(const char* name) const {
   std::string n(name);
   for (const auto& kv : mains_) {
-    const std::string& main = kv.first;
-    if (n == main) return true;
-    if (n.size() > main.size() + 1 && n.compare(0, main.size(), main) == 0 && n[main.size()] == '-')
-      return true;
+    if (InFamily(n, kv.first)) return true;
   }
   return false;
 }
@@ -606,9 +615,7 @@ std::string Vfs::MainOf(const std::string& name) const {
   size_t bestLen = 0;
   for (const auto& kv : mains_) {
     const std::string& main = kv.first;
-    bool family = name == main ||
-                  (name.size() > main.size() + 1 && name.compare(0, main.size(), main) == 0 && name[main.size()] == '-');
-    if (family && main.size() > bestLen) {
+    if (InFamily(name, main) && main.size() > bestLen) {
       best = main;
       bestLen = main.size();
     }

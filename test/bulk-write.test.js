@@ -126,3 +126,31 @@ describe('a row changed in a 1 MiB block', () => {
     check.close();
   });
 });
+
+test('journal_mode=OFF: a rollback after SQLite spilled pages leaves S3 as it was, and so sees the connection', async () => {
+  const { getObject, rawClient } = require('./support/helpers');
+  const client = rawClient();
+  const vfs = versioned({ blockSize: 16384, cacheSize: 256 << 10 });
+  const prefix = uniquePrefix('bulk-journal-off');
+  const db = vfs.open(prefix);
+  db.exec(SCHEMA);
+  db.exec(fill(4000));
+  db.unsafeMode(true); // better-sqlite3 refuses journal_mode=OFF otherwise (SQLite's defensive mode)
+  db.pragma('journal_mode = OFF');
+  expect(db.pragma('journal_mode', { simple: true })).toBe('off');
+  db.pragma('cache_size = 16');
+  const before = digest(db);
+  const commit = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString()).commit;
+  db.exec('BEGIN');
+  db.exec(MOVE);
+  expect(vfs.stats().pagesWritten).toBeGreaterThan(100); // pages went to the file before the end
+  db.exec('ROLLBACK');
+  expect(JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString()).commit).toBe(commit);
+  expect(digest(db)).toEqual(before);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  db.close();
+  const check = versioned().open(prefix, { readonly: true });
+  expect(digest(check)).toEqual(before);
+  check.close();
+  client.destroy();
+});

@@ -94,26 +94,36 @@ describe('a commit whose answer is lost', () => {
     db.close();
   });
 
-  test('never applied: the commit fails and nothing changes', async () => {
+  test('not applied, its answer lost: the same manifest is sent again, and the commit succeeds', async () => {
     const { db, name } = await writer();
+    await proxy.reset();
     await proxy.faults([{ ...MANIFEST_PUT, action: 'drop', times: 3 }]); // every attempt of the SDK
-    expect(() => db.prepare('INSERT INTO t VALUES (2)').run()).toThrow(/S3 did not apply it/);
-    expect(rowsInS3(name)).toEqual([1]);
-    await proxy.faults([]);
-    expect(db.prepare('SELECT x FROM t').pluck().all()).toEqual([1]);
-    db.prepare('INSERT INTO t VALUES (3)').run();
-    expect(rowsInS3(name)).toEqual([1, 3]);
+    db.prepare('INSERT INTO t VALUES (2)').run();
+    expect(rowsInS3(name)).toEqual([1, 2]);
+    const puts = (await proxy.log()).filter((e) => e.method === 'PUT' && /manifest\.json$/.test(e.key));
+    expect(puts.map((e) => e.action)).toEqual(['drop', 'drop', 'drop', 'pass']);
     db.close();
   });
 
-  test('timed out and landing late: the commit is fenced off before it is reported as failed', async () => {
+  test('timed out and landing late: sent again, the commit succeeds, and the late copy is refused', async () => {
     const { db, name } = await writer({ requestTimeoutMs: 500 });
     await proxy.faults([{ ...MANIFEST_PUT, action: 'delay', ms: 1500, times: 1 }]);
-    expect(() => db.prepare('INSERT INTO t VALUES (2)').run()).toThrow(/S3 did not apply it/);
+    db.prepare('INSERT INTO t VALUES (2)').run();
     await new Promise((r) => setTimeout(r, 2000)); // the late copy has reached S3 by now
     const late = (await proxy.log()).find((e) => e.action === 'delay');
-    expect(late.status).toBe(412); // refused: the fence changed the manifest's ETag
+    expect(late.status).toBe(412); // refused: the manifest it expected is gone
+    expect(rowsInS3(name)).toEqual([1, 2]);
+    db.close();
+  });
+
+  test('refused by S3 (403): the commit fails, nothing changes, and the connection goes on', async () => {
+    const { db, name } = await writer();
+    await proxy.faults([{ ...MANIFEST_PUT, action: 'status', status: 403, code: 'AccessDenied', times: 1 }]);
+    expect(() => db.prepare('INSERT INTO t VALUES (2)').run()).toThrow(expect.objectContaining({ code: expect.stringMatching(/^SQLITE_IOERR/), message: expect.stringMatching(/AccessDenied/) }));
     expect(rowsInS3(name)).toEqual([1]);
+    expect(db.prepare('SELECT x FROM t').pluck().all()).toEqual([1]);
+    db.prepare('INSERT INTO t VALUES (3)').run();
+    expect(rowsInS3(name)).toEqual([1, 3]);
     db.close();
   });
 
@@ -165,4 +175,16 @@ test('late duplicates of every PUT change nothing in a versioned database', asyn
   expect(check.prepare("SELECT count(*) FROM t WHERE v LIKE 'round %'").pluck().get()).toBe(expectedRows);
   expect(expectedRows).toBe(300);
   check.close();
+});
+
+test('a migration whose manifest PUT gets no answer is sent again, never left as an empty database', async () => {
+  const name = uniquePrefix('migrate-lost');
+  const seed = makeVfs({ layout: 'compat', blockSize: 4096 }).open(name);
+  seed.exec(`CREATE TABLE t(x); INSERT INTO t SELECT value FROM ${series(500)}`);
+  seed.close();
+  await proxy.faults([{ method: 'PUT', key: '/manifest\\.json$', action: 'drop', times: 3 }]);
+  expect(await makeVfs({ layout: 'versioned', s3: proxy.s3 }).migrate(name)).toMatchObject({ migrated: true });
+  const db = makeVfs().open(name, { readonly: true });
+  expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(500);
+  db.close();
 });

@@ -51,6 +51,8 @@ export class BlockFile implements CacheOwner {
   private etag0: string | undefined;
   protected readonly blocks = new Map<number, Uint8Array>();
   protected readonly dirty = new Set<number>();
+  /** How many times each block was written: an upload knows whether its bytes are still the latest. */
+  private readonly writes = new Map<number, number>();
   private readonly ownerId = nextOwnerId++;
   /** GETs under way, so that a block is never fetched twice at once. */
   private readonly fetching = new Map<number, Promise<Uint8Array>>();
@@ -127,10 +129,11 @@ export class BlockFile implements CacheOwner {
   }
 
   /**
-   * Throws if the bytes read for block `index` (null: only part of them, a range GET) are
-   * not what the layout says the block holds. The seed layout records nothing to check.
+   * Throws if the bytes read for block `index` from object `key` (null: only part of them, a
+   * range GET) are not what the layout says that object holds. The seed layout records
+   * nothing to check.
    */
-  checkBlock(_index: number, _bytes: Uint8Array | null): void {}
+  checkBlock(_index: number, _key: string, _bytes: Uint8Array | null): void {}
 
   /** Frees memory in a long transaction: written blocks go up, without committing anything. */
   async spill(): Promise<void> {
@@ -168,6 +171,24 @@ export class BlockFile implements CacheOwner {
     this.ctx.cache.remove(this.ownerId, index);
     this.blocks.set(index, bytes);
     this.dirty.add(index);
+    this.writes.set(index, (this.writes.get(index) ?? 0) + 1);
+  }
+
+  /**
+   * Ends the upload of block `index` that started when its write count was `writesBefore`:
+   * the block is clean unless it was written again meanwhile (a write served while an
+   * upload that a request of another kind started was under way), in which case it stays
+   * dirty, to go up again whole. False then.
+   */
+  protected uploaded(index: number, writesBefore: number, bytes: Uint8Array): boolean {
+    if ((this.writes.get(index) ?? 0) !== writesBefore) return false;
+    this.dirty.delete(index);
+    this.cacheClean(index, bytes);
+    return true;
+  }
+
+  protected writesOf(index: number): number {
+    return this.writes.get(index) ?? 0;
   }
 
   /** Current content of a block that lies within the file. */
@@ -226,7 +247,7 @@ export class BlockFile implements CacheOwner {
       if (got.body.length !== want) {
         throw new Error(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`);
       }
-      this.checkBlock(index, got.body);
+      this.checkBlock(index, key, got.body);
       if (generation !== this.generation || this.blocks.has(index)) return got.body;
       if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
         // Another client changed the file since we listed it (SQLite reads the header
@@ -308,7 +329,7 @@ export class BlockFile implements CacheOwner {
     if (got.body.length !== end - start) {
       throw new Error(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`);
     }
-    this.checkBlock(index, null);
+    this.checkBlock(index, key, null);
     return got.body;
   }
 
@@ -445,10 +466,9 @@ export class BlockFile implements CacheOwner {
     }
     const upload = async (i: number) => {
       const bytes = this.blocks.get(i)!;
+      const before = this.writesOf(i);
       const etag = await this.ctx.s3.put(blockKey(this.name, i), bytes);
-      if (i === 0) this.etag0 = etag;
-      this.dirty.delete(i);
-      this.cacheClean(i, bytes);
+      if (this.uploaded(i, before, bytes) && i === 0) this.etag0 = etag;
     };
     // Block 0 tells readers the block size, so a short block 0 is filled before block 1
     // can appear. A later short block needs no such care: past it, blocks are orphans.

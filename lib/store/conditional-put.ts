@@ -33,7 +33,7 @@ export async function putResolved(s3: S3Objects, key: string, body: Uint8Array, 
     return { applied: true, etag: await s3.put(key, body, condition) };
   } catch (err) {
     const lost = !(err instanceof PreconditionFailed);
-    if (lost && !answerLost(err)) throw err;
+    if (lost && !(err as { answerLost?: boolean }).answerLost) throw err; // refused: not applied
     let current: GetResult;
     try {
       current = await s3.get(key);
@@ -43,13 +43,4 @@ export async function putResolved(s3: S3Objects, key: string, body: Uint8Array, 
     if (current && Buffer.from(current.body).equals(Buffer.from(body))) return { applied: true, etag: current.etag };
     return { applied: false, current, lost, error: err };
   }
-}
-
-/** Whether an error may hide a PUT that S3 applied (no answer, or a server-side failure). */
-function answerLost(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? '';
-  // (ECONNREFUSED and DNS failures are not here: such a request never reached S3.)
-  if (/^(TimeoutError|ECONNRESET|EPIPE|ETIMEDOUT|socket hang up)$/.test(code)) return true;
-  if (/^(InternalError|ServiceUnavailable|SlowDown|RequestTimeout)$/.test(code)) return true;
-  return /HTTP 5\d\d/.test((err as Error).message ?? '');
 }

@@ -5,6 +5,7 @@ import { prefixProblem } from '../prefix';
 import { BlockFile, type BlockWrite, type StoreContext } from './block-file';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockKey, blockPrefix } from './block-layout';
+import { inFamily } from './family';
 import { MemoryFile } from './memory-file';
 import { VersionedFile } from './versioned-file';
 
@@ -65,7 +66,7 @@ export class FileTable {
   private mainOf(name: string): BlockFile | undefined {
     let best: BlockFile | undefined;
     for (const [n, f] of this.byName) {
-      if (name.startsWith(`${n}-`) && (!best || n.length > best.name.length)) best = f;
+      if (n !== name && inFamily(name, n) && (!best || n.length > best.name.length)) best = f;
     }
     return best;
   }
@@ -103,14 +104,17 @@ export class FileTable {
     return { id, size: f.size, blockSize: f.B, inMemory: f instanceof MemoryFile };
   }
 
-  async close(id: number): Promise<void> {
+  /** Closes a handle; true when the database's uncommitted writes were dropped (see endWrite). */
+  async close(id: number): Promise<boolean> {
     const h = this.handles.get(id);
-    if (!h) return;
+    if (!h) return false;
     this.handles.delete(id);
     h.file.openCount--;
     await this.flushFamily(h.file.name);
+    const dropped = this.dropUncommitted(h.file.name);
     if (h.flags & SQLITE_OPEN_DELETEONCLOSE) await h.file.remove();
     if (h.file instanceof VersionedFile && h.file.openCount === 0) await h.file.releaseLease();
+    return dropped;
   }
 
   /**
@@ -174,9 +178,12 @@ export class FileTable {
     const h = this.handles.get(id);
     // A versioned database commits at its own sync; its journal is memory.
     if (!h) return;
-    if (!isSeedLayout(h.file)) return h.file.flush();
+    if (h.file instanceof VersionedFile) return h.file.flush();
+    if (!isSeedLayout(h.file)) return;
     if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.mainName(h.file.name))) return;
-    await this.flushFamily(h.file.name);
+    // Failed, the files keep what was written, as a disk keeps data an fsync failed to
+    // make durable: SQLite rolls the transaction back from the journal it wrote.
+    await this.flushFamily(h.file.name, false);
   }
 
   /** The name of the database a file belongs to (its own, for a database). */
@@ -187,24 +194,38 @@ export class FileTable {
   /** A database and the files SQLite derives from its name, the database first. */
   private family(name: string): BlockFile[] {
     const main = this.mainName(name);
-    const files = [...this.byName].filter(([n]) => n === main || n.startsWith(`${main}-`)).map(([, f]) => f);
+    const files = [...this.byName].filter(([n]) => inFamily(n, main)).map(([, f]) => f);
     return files.sort((a, b) => Number(b.name === main) - Number(a.name === main));
   }
 
   /**
-   * Makes what a database and its journal hold durable (never another database's: its
-   * transaction may be under way). After a failure the bucket may hold another state than
-   * this worker: seed-layout files read theirs again (a versioned database does so
-   * itself), so that the connection sees what S3 has.
+   * Uploads what a seed-layout database and its journal hold (never another database's:
+   * its transaction may be under way). A versioned database is not touched: it commits
+   * only at SQLite's commit point. After a failure, when `discard`, the files read their
+   * state from the bucket again (once the journal is finalised, the bucket may still hold
+   * it hot: the connection must see that, as every other reader does).
    */
-  async flushFamily(name: string): Promise<void> {
-    const files = this.family(name);
+  async flushFamily(name: string, discard = true): Promise<void> {
+    const files = this.family(name).filter(isSeedLayout);
     try {
       for (const f of files) if (f.isDirty) await f.flush();
     } catch (err) {
-      for (const f of files) if (isSeedLayout(f)) await f.discard();
+      if (discard) for (const f of files) await f.discard();
       throw err;
     }
+  }
+
+  /**
+   * A versioned database that still holds writes SQLite never committed, when its write
+   * transaction ends or it is closed (a rollback with no journal to play back, one cut
+   * short), drops them: what S3 has is the database. True when something was dropped: the
+   * main thread then forgets its copy too.
+   */
+  private dropUncommitted(name: string): boolean {
+    const main = this.byName.get(this.mainName(name));
+    if (!(main instanceof VersionedFile) || !main.isDirty) return false;
+    main.dropUncommitted();
+    return true;
   }
 
   /** The start of a write transaction on a database: a versioned one takes its lease. */
@@ -213,17 +234,42 @@ export class FileTable {
     if (f instanceof VersionedFile) await f.beginWrite();
   }
 
-  /** The end of a write transaction (or a commit's second phase): everything of the
-   *  database goes up, its journal's finalisation included. */
-  async endWrite(id: number): Promise<void> {
+  /** The end of a write transaction: a seed-layout database's family goes up; a versioned
+   *  one drops what was never committed (true: the main thread forgets its copy). */
+  async endWrite(id: number): Promise<boolean> {
     const f = this.handle(id);
     await this.flushFamily(f.name);
     this.databasesWritten.delete(this.mainName(f.name));
+    return this.dropUncommitted(f.name);
   }
 
-  /** Makes every file durable (at shutdown, when no transaction is under way). */
+  /**
+   * SQLite finalised the journal (SQLITE_FCNTL_COMMIT_PHASETWO). In the seed layout that is
+   * the commit point: the family goes up, and a failure fails the COMMIT. A versioned
+   * database committed already; SQLite may have truncated the file since (a shrinking
+   * commit): that goes up too, as best it can, for the transaction is durable whatever
+   * happens here. True when it could not: the main thread forgets its copy.
+   */
+  async phaseTwo(id: number): Promise<boolean> {
+    const f = this.handle(id);
+    const main = this.byName.get(this.mainName(f.name));
+    if (!(main instanceof VersionedFile)) {
+      await this.flushFamily(f.name);
+      this.databasesWritten.delete(this.mainName(f.name));
+      return false;
+    }
+    if (!main.isDirty) return false;
+    try {
+      await main.flush();
+      return false;
+    } catch {
+      return true; // flush() dropped it; the next transaction reads the manifest again
+    }
+  }
+
+  /** Uploads every seed-layout file (at shutdown, when no transaction is under way). */
   async flushAll(): Promise<void> {
-    for (const f of this.byName.values()) if (f.isDirty) await this.flushFamily(f.name);
+    for (const f of this.byName.values()) if (f.isDirty && isSeedLayout(f)) await this.flushFamily(f.name);
   }
 
   async access(name: string): Promise<boolean> {
@@ -265,14 +311,14 @@ export class FileTable {
     if (!(await f.revalidate(this.ctx.maxStalenessMs))) return false;
     // Its journal may have come or gone with the change.
     for (const [name, other] of this.byName) {
-      if (name.startsWith(`${f.name}-`) && other.openCount === 0) this.byName.delete(name);
+      if (name !== f.name && inFamily(name, f.name) && other.openCount === 0) this.byName.delete(name);
     }
     return true;
   }
 
   /** Forgets the closed files that belong to a database (its journal, ...). */
   private forgetFamily(name: string): void {
-    for (const n of [...this.byName.keys()]) if (n.startsWith(`${name}-`)) this.forget(n);
+    for (const n of [...this.byName.keys()]) if (n !== name && inFamily(n, name)) this.forget(n);
   }
 
   /** Forgets a closed file, so that the next use lists it again. */

@@ -61,7 +61,7 @@ export class Lease {
    * generation: the caller must claim the manifest). Throws BusyError if another
    * writer holds it, and a lost lease (taken over after it expired) the same way.
    */
-  async acquire(minGeneration: number): Promise<boolean> {
+  async acquire(minGeneration: number, tries = 0): Promise<boolean> {
     const now = Date.now();
     if (this.fresh(now)) return false;
     if (this.held) {
@@ -76,7 +76,11 @@ export class Lease {
       return true;
     }
     const got = created.current;
-    if (!got) return this.acquire(minGeneration); // released and deleted meanwhile
+    if (!got) {
+      if (created.lost) throw created.error; // not created, and S3 did not say why
+      if (tries >= 3) throw new BusyError(`the lease ${this.key} keeps appearing and vanishing: other writers are at work`);
+      return this.acquire(minGeneration, tries + 1); // released and deleted meanwhile
+    }
     const current = decode(this.key, got.body);
     if (!current.released && current.expiresAt > Date.now() && current.owner !== this.owner) {
       throw new BusyError(
@@ -103,8 +107,10 @@ export class Lease {
     try {
       renewed = await putResolved(this.s3, this.key, encode(next), { ifMatch: this.etag! });
     } catch (err) {
+      // Whether this writer still holds the lease is not known: it may not commit. The
+      // commit that needed the renewal has not been attempted, so it fails for sure.
       this.held = null;
-      throw err;
+      throw new S3VFSError(`the write lease ${this.key} could not be renewed: ${(err as Error).message}; nothing was committed`, 'ELEASE');
     }
     if (!renewed.applied) {
       this.held = null;

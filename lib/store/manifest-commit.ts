@@ -1,11 +1,12 @@
 // Replacing a versioned database's manifest: the commit point of a transaction, a
 // deserialize or a migration. One conditional PUT, whose outcome is decided, never guessed
-// (conditional-put.ts). A PUT whose answer was lost and that did not land may land later
-// still: before the commit is reported as failed, the manifest there is written again
-// with a new id (a fence: its ETag changes, so that late copy's If-Match fails).
+// (conditional-put.ts). A PUT whose answer was lost and that has not landed is sent again,
+// the very same bytes: it lands now, or a late copy of the first one did (the read-back
+// sees it), and either way the commit is done; a copy still on its way later finds the
+// manifest changed and is refused by its If-Match.
 import { S3VFSError } from '../errors';
-import { putResolved, UnknownOutcomeError, type PutOutcome } from './conditional-put';
-import { emptyManifest, encodeManifest, manifestKey, newManifestId, type Manifest } from './manifest';
+import { putResolved, UnknownOutcomeError } from './conditional-put';
+import { encodeManifest, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
 import type { GetResult, S3Objects } from './s3-objects';
 
 /** The manifest a writer last read or wrote: what its conditional PUT compares with. */
@@ -14,56 +15,41 @@ export interface ManifestState {
   etag: string | undefined;
 }
 
-const MAX_FENCES = 3;
-
-/** S3 did not apply the commit, and never will: the manifest is the fence written instead,
- *  whose state the writer must take as its own. */
-export class CommitNotAppliedError extends S3VFSError {
-  constructor(
-    message: string,
-    readonly state: ManifestState,
-  ) {
-    super(message, 'ECOMMIT');
-  }
-}
+/** Times the same manifest is sent before an outcome that stays unknown is reported. */
+const MAX_PUTS = 3;
 
 /**
  * Replaces the manifest of `name`, as `base` last saw it, with `next` (given a new id here).
- * Resolves to the new state. Rejects with ECONFLICT when another writer's manifest is there,
- * CommitNotAppliedError when S3 did not apply it (nothing changed), EUNKNOWN when that
- * cannot be found out.
+ * Resolves to the new state. Rejects with ECONFLICT when another writer's manifest is there
+ * (nothing changed), with S3's own error when S3 refused the PUT, and with EUNKNOWN when
+ * the outcome cannot be found out.
  */
 export async function commitManifest(s3: S3Objects, name: string, base: ManifestState, next: Manifest): Promise<ManifestState> {
   const key = manifestKey(name);
   const m: Manifest = { ...next, id: newManifestId() };
+  const body = encodeManifest(m);
   const isBase = (got: GetResult) => (base.etag ? got?.etag === base.etag : got === null);
-  let r: PutOutcome = await putResolved(s3, key, encodeManifest(m), base.etag ? { ifMatch: base.etag } : { ifNoneMatch: '*' });
-  const failure = r.applied ? undefined : r.error;
-  for (let fences = 0; !r.applied && r.lost && isBase(r.current) && fences < MAX_FENCES; fences++) {
-    const fence: Manifest = { ...(base.manifest ?? emptyManifest(next.blockSize)), id: newManifestId() };
-    const f = await putResolved(s3, key, encodeManifest(fence), r.current ? { ifMatch: r.current.etag! } : { ifNoneMatch: '*' });
-    if (f.applied) {
-      throw new CommitNotAppliedError(`the commit to ${key} failed: S3 did not apply it (${describe(failure)}); nothing was changed`, {
-        manifest: fence,
-        etag: f.etag,
-      });
+  let failure: unknown;
+  for (let attempt = 0; attempt < MAX_PUTS; attempt++) {
+    const r = await putResolved(s3, key, body, base.etag ? { ifMatch: base.etag } : { ifNoneMatch: '*' });
+    if (r.applied) return { manifest: m, etag: r.etag };
+    failure = r.error;
+    if (isBase(r.current)) continue; // not landed (yet): the same bytes again
+    const current = parseManifest(key, r.current!.body);
+    if (r.lost && landedBefore(current, m, base.manifest)) {
+      // It landed, and another writer (who took the lease over) committed on top of it.
+      return { manifest: current, etag: r.current!.etag };
     }
-    // Something landed before the fence: this commit's late copy, or another writer's.
-    r = f.current && idOf(f.current.body) === m.id ? { applied: true, etag: f.current.etag } : f;
+    if (r.lost && current.commit >= m.commit) throw new UnknownOutcomeError(key, failure);
+    throw new S3VFSError(`the commit to ${key} failed: another writer changed the database meanwhile; nothing was changed`, 'ECONFLICT');
   }
-  if (r.applied) return { manifest: m, etag: r.etag };
-  if (r.lost && isBase(r.current)) throw new UnknownOutcomeError(key, failure);
-  throw new S3VFSError(`the commit to ${key} failed: another writer changed the database meanwhile; nothing was changed`, 'ECONFLICT');
+  throw new UnknownOutcomeError(key, failure);
 }
 
-function idOf(body: Uint8Array): string | undefined {
-  try {
-    return (JSON.parse(new TextDecoder().decode(body)) as Manifest).id;
-  } catch {
-    return undefined;
-  }
-}
-
-function describe(err: unknown): string {
-  return (err as Error)?.message ?? String(err);
+/** Whether `current` was written on top of `m`: it lists a block object `m` added. */
+function landedBefore(current: Manifest, m: Manifest, base: Manifest | null): boolean {
+  const old = new Set(base?.blocks.map((b) => b.key) ?? []);
+  const added = m.blocks.filter((b) => !old.has(b.key)).map((b) => b.key);
+  const listed = new Set(current.blocks.map((b) => b.key));
+  return current.commit >= m.commit && added.some((k) => listed.has(k));
 }

@@ -169,7 +169,7 @@ export class S3Objects {
     const IfNoneMatch = condition && 'ifNoneMatch' in condition ? '*' : undefined;
     try {
       // A conditional PUT whose answer did not come may have been applied: only the caller,
-      // who can read the object back, may decide what happened (see versioned-file.ts).
+      // who can read the object back, may decide what happened (conditional-put.ts).
       const out = await this.deadline('PUT', !condition, (abortSignal) =>
         this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, IfMatch: ifMatch, IfNoneMatch }), { abortSignal }),
       );
@@ -185,7 +185,8 @@ export class S3Objects {
         }
         throw new PreconditionFailed(key);
       }
-      this.fail(err, 'PUT', key);
+      const described = describeS3Error(err, { bucket: this.bucket, endpoint: this.endpoint, operation: 'PUT', key });
+      throw Object.assign(described, { answerLost: answerMayBeLost(err) });
     }
   }
 
@@ -309,4 +310,20 @@ export function describeEndpoint(s3: S3ClientConfig): string {
   } catch {
     return ep.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   }
+}
+
+/**
+ * Whether a failed PUT may have been applied all the same. Only a refusal S3 gave to the
+ * one and only attempt is certain: a 4xx (but 409, which AWS gives while an earlier attempt
+ * of the same conditional PUT is still in flight), or a connection that was never made.
+ * A 5xx, a timeout, a dropped connection, or any failure after the SDK tried more than once
+ * (an earlier attempt may have landed) leaves the outcome open.
+ */
+export function answerMayBeLost(err: unknown): boolean {
+  if (err instanceof DeadlineError) return true;
+  const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  if ((e.$metadata?.attempts ?? 1) > 1) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500 || status === 409;
+  return !/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CredentialsProviderError)$/.test(e.code ?? e.name ?? '');
 }

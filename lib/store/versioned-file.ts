@@ -18,7 +18,7 @@ import {
   parseManifest,
   type Manifest,
 } from './manifest';
-import { CommitNotAppliedError, commitManifest, type ManifestState } from './manifest-commit';
+import { commitManifest } from './manifest-commit';
 import { mapLimit, type GetResult } from './s3-objects';
 
 export class VersionedFile extends BlockFile {
@@ -30,7 +30,7 @@ export class VersionedFile extends BlockFile {
     return this.etag;
   }
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
-  private readonly uploaded = new Map<number, BlockEntry>();
+  private readonly uploadedBlocks = new Map<number, BlockEntry>();
   private readonly lease: Lease;
 
   constructor(name: string, ctx: StoreContext, blockSize: number, leaseTtlMs: number) {
@@ -45,7 +45,7 @@ export class VersionedFile extends BlockFile {
 
   private apply(got: GetResult): void {
     this.dropCache();
-    this.uploaded.clear();
+    this.uploadedBlocks.clear();
     this.stale = false;
     this.manifest = got ? parseManifest(manifestKey(this.name), got.body) : null;
     this.etag = got?.etag;
@@ -60,15 +60,20 @@ export class VersionedFile extends BlockFile {
 
   /** Block `index` as written since the last commit, or as the manifest lists it. */
   private entry(index: number): BlockEntry {
-    return this.uploaded.get(index) ?? this.manifest!.blocks[index];
+    const e = this.uploadedBlocks.get(index) ?? this.manifest?.blocks[index];
+    if (!e) throw new S3VFSError(`block ${index} of '${this.name}' is in no manifest (the database has ${this.manifest?.blocks.length ?? 0} blocks)`, 'EINVAL');
+    return e;
   }
 
   /**
    * A block's bytes must be what its entry says: the object of that block index (swapped
    * entries would put one block's bytes in another's place), and the recorded CRC32.
    */
-  override checkBlock(index: number, bytes: Uint8Array | null): void {
-    const e = this.entry(index);
+  override checkBlock(index: number, key: string, bytes: Uint8Array | null): void {
+    // The entry the read was started from: if the file has moved on since (a commit, a
+    // reload), the read's bytes are dropped anyway.
+    const e = [this.uploadedBlocks.get(index), this.manifest?.blocks[index]].find((b) => b && `${this.name}/${b.key}` === key);
+    if (!e) return;
     const parts = blockKeyParts(e.key);
     if (parts && parts.index !== index) {
       throw new S3VFSError(`the manifest of '${this.name}' lists ${e.key} as block ${index}, but that object holds block ${parts.index}`, 'ECORRUPT');
@@ -82,7 +87,7 @@ export class VersionedFile extends BlockFile {
   }
 
   override get isDirty(): boolean {
-    return super.isDirty || this.uploaded.size > 0 || this.size !== (this.manifest?.size ?? 0);
+    return super.isDirty || this.uploadedBlocks.size > 0 || this.size !== (this.manifest?.size ?? 0);
   }
 
   /** Uploads written blocks as new objects; nobody reads them until a manifest lists them. */
@@ -94,13 +99,19 @@ export class VersionedFile extends BlockFile {
     await mapLimit(indexes, this.ctx.concurrency, async (i) => {
       const bytes = this.blocks.get(i)!;
       const key = newBlockKey(i, commit);
+      const before = this.writesOf(i);
+      const crc32 = blockCrc32(bytes); // of the bytes as they leave: they may change during the PUT
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
-      this.uploaded.set(i, { key, crc32: blockCrc32(bytes) });
-      this.dirty.delete(i);
-      this.cacheClean(i, bytes);
+      if (this.uploaded(i, before, bytes)) this.uploadedBlocks.set(i, { key, crc32 });
     });
     for (const i of [...this.dirty]) if (i >= count) this.dirty.delete(i);
     this.stored = count;
+  }
+
+  /** Whether written blocks within the file have not gone up. */
+  private unsent(): boolean {
+    const count = blockCount(this.size, this.B);
+    return [...this.dirty].some((i) => i < count);
   }
 
   /** Commits: the written blocks go up in parallel, then the manifest, conditionally. */
@@ -108,11 +119,15 @@ export class VersionedFile extends BlockFile {
     if (!this.isDirty) return;
     try {
       await this.spill();
+      // A block written again while it went up stays dirty: it goes up again, or the
+      // manifest would list its old object.
+      if (this.unsent()) await this.spill();
+      if (this.unsent()) throw new S3VFSError(`blocks of '${this.name}' kept changing while they were uploaded; nothing was committed`, 'EAGAIN');
       await this.lease.renewIfDue();
       if (this.lease.generation === undefined) throw new BusyError(`this writer does not hold the write lease of '${this.name}'`);
       const count = blockCount(this.size, this.B);
       const old = this.manifest ?? emptyManifest(this.B);
-      const blocks = Array.from({ length: count }, (_, i) => this.uploaded.get(i) ?? old.blocks[i]);
+      const blocks = Array.from({ length: count }, (_, i) => this.uploadedBlocks.get(i) ?? old.blocks[i]);
       const block0 = this.blocks.get(0);
       const next: Manifest = {
         ...old,
@@ -124,36 +139,32 @@ export class VersionedFile extends BlockFile {
         blocks,
       };
       await this.putManifest(next);
-      this.uploaded.clear();
+      this.uploadedBlocks.clear();
     } catch (err) {
       this.lost();
-      throw err;
+      throw Object.assign(err as object, { stateDropped: true }); // the main thread drops its copy too
     }
   }
 
   /** Replaces the manifest with `m` (manifest-commit.ts): the commit point. */
   private async putManifest(m: Manifest): Promise<void> {
-    let state: ManifestState;
-    try {
-      state = await commitManifest(this.ctx.s3, this.name, { manifest: this.manifest, etag: this.etag }, m);
-    } catch (err) {
-      if (err instanceof CommitNotAppliedError) this.adopt(err.state); // the fence is the manifest now
-      throw err;
-    }
-    this.adopt(state);
-  }
-
-  private adopt(state: ManifestState): void {
+    const state = await commitManifest(this.ctx.s3, this.name, { manifest: this.manifest, etag: this.etag }, m);
     this.manifest = state.manifest;
     this.etag = state.etag;
   }
 
   /** After a failed commit: forget what was written; the next transaction reads S3 again. */
   private lost(): void {
-    this.dropCache();
-    this.uploaded.clear();
-    this.size = this.manifest?.size ?? 0;
+    this.dropUncommitted();
     this.stale = true;
+  }
+
+  /** Forgets what was written since the last commit: the manifest is the database again. */
+  dropUncommitted(): void {
+    this.dropCache();
+    this.uploadedBlocks.clear();
+    this.size = this.manifest?.size ?? 0;
+    this.stored = this.manifest?.blocks.length ?? 0;
   }
 
   /**
@@ -206,13 +217,13 @@ export class VersionedFile extends BlockFile {
 
   /** Deletes the database: its manifest goes first (the commit point), then its blocks. */
   override async remove(): Promise<void> {
-    const keys = [...(this.manifest?.blocks ?? []), ...this.uploaded.values()].map((b) => `${this.name}/${b.key}`);
+    const keys = [...(this.manifest?.blocks ?? []), ...this.uploadedBlocks.values()].map((b) => `${this.name}/${b.key}`);
     if (this.etag) await this.ctx.s3.deleteKeys([manifestKey(this.name)]);
     if (keys.length) await this.ctx.s3.deleteKeys(keys);
     this.manifest = null;
     this.etag = undefined;
     this.dropCache();
-    this.uploaded.clear();
+    this.uploadedBlocks.clear();
     this.size = 0;
     this.stored = 0;
   }

@@ -53,8 +53,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         return { result: id, result2: blockSize, result3: inMemory ? 1 : 0, f64: size };
       }
       case L.OP_CLOSE:
-        await files.close(req.fileId);
-        return {};
+        return { result: (await files.close(req.fileId)) ? 1 : 0 };
       case L.OP_READ: {
         const data = await files.handle(req.fileId).read(req.offset, req.arg);
         return { data };
@@ -74,8 +73,9 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         await files.sync(req.fileId);
         return {};
       case L.OP_END_WRITE:
-        await files.endWrite(req.fileId);
-        return {};
+        return { result: (await files.endWrite(req.fileId)) ? 1 : 0 };
+      case L.OP_PHASE_TWO:
+        return { result: (await files.phaseTwo(req.fileId)) ? 1 : 0 };
       case L.OP_PRAGMA: {
         const [name, value] = decoder.decode(req.payload).split('\0');
         const refusal = files.refusal(req.fileId, name, value ?? '');
@@ -115,7 +115,15 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
     }
   };
 
-  const failureStatus = (op: number): number => {
+  /**
+   * The SQLite status a failed op reports. Only the start of a transaction may say
+   * SQLITE_BUSY (a lease held elsewhere): SQLite retries on BUSY, and a commit retried after
+   * its writes were dropped would "succeed" with nothing in it; every later failure is an
+   * I/O error, after which SQLite rolls back.
+   */
+  const failureStatus = (op: number, err: unknown): number => {
+    const own = (err as { sqliteStatus?: number })?.sqliteStatus;
+    if (own !== undefined && (op === L.OP_BEGIN_WRITE || op === L.OP_BEGIN_READ)) return own;
     switch (op) {
       case L.OP_OPEN: return C.SQLITE_CANTOPEN;
       case L.OP_CLOSE: return C.SQLITE_IOERR_CLOSE;
@@ -124,7 +132,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       case L.OP_WRITE:
       case L.OP_WRITE_BLOCKS: return C.SQLITE_IOERR_WRITE;
       case L.OP_TRUNCATE: return C.SQLITE_IOERR_TRUNCATE;
-      case L.OP_SYNC: return C.SQLITE_IOERR_FSYNC;
+      case L.OP_SYNC:
+      case L.OP_PHASE_TWO: return C.SQLITE_IOERR_FSYNC;
       case L.OP_END_WRITE: return C.SQLITE_IOERR_UNLOCK;
       case L.OP_FILE_SIZE: return C.SQLITE_IOERR_FSTAT;
       case L.OP_ACCESS: return C.SQLITE_IOERR_ACCESS;

@@ -21,7 +21,7 @@ export interface Reply {
 }
 
 export type Serve = (req: Request) => Promise<Reply>;
-export type FailureStatus = (op: number) => number;
+export type FailureStatus = (op: number, err: unknown) => number;
 
 export class BridgeServer {
   private readonly i32: Int32Array;
@@ -85,9 +85,9 @@ export class BridgeServer {
     } catch (err) {
       const bytes = this.encoder.encode(JSON.stringify(toReport(err)));
       errorLen = Math.min(bytes.length, this.data.length);
-      // An error may name its own SQLite code (SQLITE_BUSY for a lease held elsewhere).
-      const status = (err as { sqliteStatus?: number }).sqliteStatus ?? this.failureStatus(req.op);
-      reply = { status, data: bytes.subarray(0, errorLen) };
+      const status = this.failureStatus(req.op, err);
+      // A failure may have made the worker drop state (a versioned commit's writes): say so.
+      reply = { status, data: bytes.subarray(0, errorLen), result: (err as { stateDropped?: boolean })?.stateDropped ? 1 : 0 };
     }
     const data = reply.data;
     if (data && data.length > this.data.length) throw new Error('bridge reply larger than the shared buffer');

@@ -36,12 +36,13 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
       const indexes = Array.from({ length: count }, (_, i) => from + i);
       const f = await files.file(name, true);
       const parts = await mapLimit(indexes, concurrency, async (i) => {
-        const got = await s3.get(f.objectKey(i));
+        const key = f.objectKey(i);
+        const got = await s3.get(key);
         const want = Math.min(blockSize, size - i * blockSize);
         if (!got || got.body.length !== want) {
           throw new S3VFSError(`block ${i} of '${name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
         }
-        f.checkBlock(i, got.body);
+        f.checkBlock(i, key, got.body);
         return got.body;
       });
       const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

@@ -6,7 +6,9 @@ const JOURNAL_MODES = ['DELETE', 'TRUNCATE', 'PERSIST', 'MEMORY', 'OFF'];
 
 function setPragmas(db, pageSize, journalMode) {
   db.pragma(`page_size = ${pageSize}`);
+  db.unsafeMode(journalMode === 'OFF'); // better-sqlite3 keeps journal_mode=OFF from taking effect otherwise
   db.pragma(`journal_mode = ${journalMode}`);
+  db.unsafeMode(false);
 }
 
 function createDb(db) {
