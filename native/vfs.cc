@@ -150,7 +150,10 @@ int xClose(sqlite3_file* pf) {
   Vfs* vfs = f->vfs;
   int rc = SendAllDirty(vfs);
   int crc = Call(f, {layout::OP_CLOSE}, SQLITE_IOERR_CLOSE);
-  if (crc == SQLITE_OK && vfs->Bridge_().Result() == 1) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
+  // A close that failed to upload (a seed-layout journal) left the worker reading the family
+  // from the bucket again: what this thread knows of it (a journal's size, for xAccess) is
+  // dropped too, or SQLite would look for a hot journal the bucket never received.
+  if (crc != SQLITE_OK || vfs->Bridge_().Result() == 1) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
   if (rc == SQLITE_OK) rc = crc;
   if (f->isMainDb) {
     vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);

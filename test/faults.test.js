@@ -159,11 +159,16 @@ test('a server that ignores conditional writes is found out before the first ver
   c.close();
 });
 
-test('late duplicates of every PUT change nothing in a versioned database', async () => {
-  const vfs = makeVfs({ layout: 'versioned', blockSize: 4096, s3: proxy.s3 });
-  const name = uniquePrefix('duplicates');
+test.each(['versioned', 'compat'])('late duplicates of every PUT change nothing (%s layout)', async (layout) => {
+  // Versioned: blocks are never overwritten and the manifest's PUT is conditional. Seed
+  // layout: each block PUT is conditional on what this writer last saw of the object.
+  const vfs = makeVfs({ layout, blockSize: 4096, s3: proxy.s3 });
+  const name = uniquePrefix(`duplicates-${layout}`);
   const db = vfs.open(name);
-  await proxy.faults([{ method: 'PUT', action: 'duplicate', ms: 300 }]);
+  // (A seed-layout journal is deleted after each commit, and a late copy of one of its
+  // blocks can create the object again, which no condition refuses: only database blocks
+  // are duplicated there. The README says so.)
+  await proxy.faults([{ method: 'PUT', action: 'duplicate', ms: 300, ...(layout === 'compat' ? { key: '\\.sqlite/\\d{10}$' } : {}) }]);
   db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(50)) FROM ${series(300)}`);
   for (let i = 0; i < 5; i++) db.exec(`UPDATE t SET v = 'round ${i}' WHERE id % 5 = ${i}`);
   const expectedRows = db.prepare("SELECT count(*) FROM t WHERE v LIKE 'round %'").pluck().get();

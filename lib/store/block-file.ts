@@ -3,7 +3,9 @@
 // reads and read-modify-writes here, so the C++ side never sees blocks.
 import { BlockCache, type CacheOwner } from './block-cache';
 import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListing } from './block-layout';
+import { S3VFSError } from '../errors';
 import type { ConditionalWritesProbe } from './conditional-probe';
+import { putResolved } from './conditional-put';
 import { mapLimit, type S3Objects } from './s3-objects';
 
 export interface StoreContext {
@@ -49,6 +51,8 @@ export class BlockFile implements CacheOwner {
   /** Blocks in the bucket that are not part of the file (see readListing). */
   private orphans: number[] = [];
   private etag0: string | undefined;
+  /** What each block object in the bucket holds, as this writer last saw it (listed or put). */
+  private readonly etags = new Map<number, string>();
   protected readonly blocks = new Map<number, Uint8Array>();
   protected readonly dirty = new Set<number>();
   /** How many times each block was written: an upload knows whether its bytes are still the latest. */
@@ -116,6 +120,8 @@ export class BlockFile implements CacheOwner {
     this.stored = listing.count;
     this.orphans = listing.orphans;
     this.etag0 = listing.count > 0 ? blocks.find((b) => b.index === 0)?.etag : undefined;
+    this.etags.clear();
+    for (const b of blocks) if (b.etag) this.etags.set(b.index, b.etag);
   }
 
   /** The object that holds block `index` of the file as last read or written. */
@@ -460,6 +466,7 @@ export class BlockFile implements CacheOwner {
     for (let i = count; i < this.stored; i++) stale.push(i);
     if (stale.length) {
       await this.ctx.s3.deleteKeys(stale.map((i) => blockKey(this.name, i)));
+      for (const i of stale) this.etags.delete(i);
       this.stored = Math.min(this.stored, count);
       this.orphans = this.orphans.filter((i) => i < count);
       if (count === 0) this.etag0 = undefined;
@@ -467,8 +474,10 @@ export class BlockFile implements CacheOwner {
     const upload = async (i: number) => {
       const bytes = this.blocks.get(i)!;
       const before = this.writesOf(i);
-      const etag = await this.ctx.s3.put(blockKey(this.name, i), bytes);
-      if (this.uploaded(i, before, bytes) && i === 0) this.etag0 = etag;
+      const etag = await this.putBlock(i, bytes);
+      if (!this.uploaded(i, before, bytes)) return;
+      if (etag) this.etags.set(i, etag);
+      if (i === 0) this.etag0 = etag;
     };
     // Block 0 tells readers the block size, so a short block 0 is filled before block 1
     // can appear. A later short block needs no such care: past it, blocks are orphans.
@@ -489,6 +498,36 @@ export class BlockFile implements CacheOwner {
     await this.load().catch(() => undefined);
   }
 
+  /**
+   * PUTs a block on the condition that its object still holds what this writer last saw
+   * (If-Match its ETag, or If-None-Match: * for a block not in the bucket). A copy of an
+   * earlier PUT sent again after a lost answer, landing late after a newer write of the
+   * block, is then refused instead of undoing it. A server that ignores conditions is no
+   * worse off than without them; one that rejects them gets plain PUTs from then on.
+   */
+  private async putBlock(index: number, bytes: Uint8Array): Promise<string | undefined> {
+    const key = blockKey(this.name, index);
+    const s3 = this.ctx.s3;
+    if (!s3.conditionalPuts) return s3.put(key, bytes);
+    const known = this.etags.get(index);
+    let r;
+    try {
+      r = await putResolved(s3, key, bytes, known ? { ifMatch: known } : { ifNoneMatch: '*' });
+    } catch (err) {
+      if (!/^(NotImplemented|InvalidArgument)$/.test((err as { code?: string }).code ?? '')) throw err;
+      s3.conditionalPuts = false;
+      return s3.put(key, bytes);
+    }
+    if (r.applied) return r.etag;
+    // Still what this writer saw: the PUT just did not land, a failure like any other.
+    if (r.current ? r.current.etag === known : known === undefined) throw r.error;
+    throw new S3VFSError(
+      `block ${index} of '${this.name}' (${key}) changed in the bucket under this writer: another writer (the seed layout has ` +
+        'no lock), or a copy of an earlier upload that landed late; the commit fails and SQLite rolls it back',
+      'ECONFLICT',
+    );
+  }
+
   /** Deletes every block of the file. */
   async remove(): Promise<void> {
     this.dropCache();
@@ -500,6 +539,7 @@ export class BlockFile implements CacheOwner {
     this.stored = 0;
     this.orphans = [];
     this.etag0 = undefined;
+    this.etags.clear();
   }
 
   /**

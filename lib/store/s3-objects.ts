@@ -190,6 +190,9 @@ export class S3Objects {
     }
   }
 
+  /** False once the server rejected a conditional PUT as not implemented: PUTs go plain. */
+  conditionalPuts = true;
+
   /** Whether If-Match takes the ETag with its quotes (AWS) or without (radosgw 16). */
   private quoteEtags: boolean | undefined;
   private etagForm(etag: string): string {
