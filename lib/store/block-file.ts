@@ -1,11 +1,13 @@
 // One file of the block store (a database, a journal): its size, cached blocks and
 // the blocks written but not yet uploaded. Byte-level reads and writes become block
 // reads and read-modify-writes here, so the C++ side never sees blocks.
+import { randomBytes } from 'node:crypto';
 import { BlockCache, type CacheOwner } from './block-cache';
 import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListing } from './block-layout';
 import { S3VFSError } from '../errors';
 import type { ConditionalWritesProbe } from './conditional-probe';
 import { putResolved } from './conditional-put';
+import { isJournalName } from './family';
 import { mapLimit, type S3Objects } from './s3-objects';
 
 export interface StoreContext {
@@ -39,6 +41,21 @@ export interface BlockWrite {
 export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Array; start: number };
 
 let nextOwnerId = 1;
+
+/**
+ * A journal's block 0 shorter than SQLite's journal header cannot be part of a journal
+ * (SQLite writes the header whole, and a PUT is atomic): it is a tombstone, an empty file.
+ */
+const JOURNAL_HEADER_BYTES = 28;
+function isTombstone(name: string, block0Size: number | undefined): boolean {
+  return block0Size !== undefined && block0Size < JOURNAL_HEADER_BYTES && isJournalName(name);
+}
+/** A first byte of zero: to SQLite (and the Python reader) a journal that is not hot. */
+function newTombstone(): Uint8Array {
+  const bytes = new Uint8Array(16);
+  bytes.set(randomBytes(8), 8);
+  return bytes;
+}
 const READ_AHEAD_BYTES = 32 << 20;
 const MIN_PIECES_TRIED = 8;
 
@@ -53,6 +70,8 @@ export class BlockFile implements CacheOwner {
   private etag0: string | undefined;
   /** What each block object in the bucket holds, as this writer last saw it (listed or put). */
   private readonly etags = new Map<number, string>();
+  /** Block 0 in the bucket is a journal's tombstone (see dropBlocks): the file is empty. */
+  private emptyBlock0 = false;
   protected readonly blocks = new Map<number, Uint8Array>();
   protected readonly dirty = new Set<number>();
   /** How many times each block was written: an upload knows whether its bytes are still the latest. */
@@ -107,10 +126,12 @@ export class BlockFile implements CacheOwner {
   /** Reads the file's size from a listing of its blocks (the one LIST a file costs). */
   async load(): Promise<void> {
     const listed = await this.ctx.s3.list(blockPrefix(this.name));
-    const blocks = listed
+    const all = listed
       .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
       .filter((b) => b.index >= 0);
     this.dropCache();
+    const tombstone = isTombstone(this.name, all.find((b) => b.index === 0)?.size);
+    const blocks = tombstone ? all.filter((b) => b.index !== 0) : all;
     // The block size is not stored anywhere; a full block 0 followed by block 1 tells it.
     const b0 = blocks.find((b) => b.index === 0);
     if (b0 && blocks.some((b) => b.index === 1)) this.B = b0.size;
@@ -121,7 +142,8 @@ export class BlockFile implements CacheOwner {
     this.orphans = listing.orphans;
     this.etag0 = listing.count > 0 ? blocks.find((b) => b.index === 0)?.etag : undefined;
     this.etags.clear();
-    for (const b of blocks) if (b.etag) this.etags.set(b.index, b.etag);
+    for (const b of all) if (b.etag) this.etags.set(b.index, b.etag);
+    this.emptyBlock0 = tombstone;
   }
 
   /** The object that holds block `index` of the file as last read or written. */
@@ -465,8 +487,7 @@ export class BlockFile implements CacheOwner {
     const stale: number[] = this.orphansFrom(count);
     for (let i = count; i < this.stored; i++) stale.push(i);
     if (stale.length) {
-      await this.ctx.s3.deleteKeys(stale.map((i) => blockKey(this.name, i)));
-      for (const i of stale) this.etags.delete(i);
+      await this.dropBlocks(stale);
       this.stored = Math.min(this.stored, count);
       this.orphans = this.orphans.filter((i) => i < count);
       if (count === 0) this.etag0 = undefined;
@@ -475,6 +496,7 @@ export class BlockFile implements CacheOwner {
       const bytes = this.blocks.get(i)!;
       const before = this.writesOf(i);
       const etag = await this.putBlock(i, bytes);
+      if (i === 0) this.emptyBlock0 = false;
       if (!this.uploaded(i, before, bytes)) return;
       if (etag) this.etags.set(i, etag);
       if (i === 0) this.etag0 = etag;
@@ -509,37 +531,64 @@ export class BlockFile implements CacheOwner {
     const key = blockKey(this.name, index);
     const s3 = this.ctx.s3;
     if (!s3.conditionalPuts) return s3.put(key, bytes);
-    const known = this.etags.get(index);
-    let r;
-    try {
-      r = await putResolved(s3, key, bytes, known ? { ifMatch: known } : { ifNoneMatch: '*' });
-    } catch (err) {
-      if (!/^(NotImplemented|InvalidArgument)$/.test((err as { code?: string }).code ?? '')) throw err;
-      s3.conditionalPuts = false;
-      return s3.put(key, bytes);
+    let known = this.etags.get(index);
+    // A journal belongs to the transaction that writes it: whatever else its keys hold is a
+    // late copy from an earlier one (a deleted block put back), and is overwritten, still on
+    // condition. A database block that changed is refused.
+    for (let tries = isJournalName(this.name) ? 3 : 1; ; tries--) {
+      let r;
+      try {
+        r = await putResolved(s3, key, bytes, known ? { ifMatch: known } : { ifNoneMatch: '*' });
+      } catch (err) {
+        if (!/^(NotImplemented|InvalidArgument)$/.test((err as { code?: string }).code ?? '')) throw err;
+        s3.conditionalPuts = false;
+        return s3.put(key, bytes);
+      }
+      if (r.applied) return r.etag;
+      // Still what this writer saw: the PUT just did not land, a failure like any other.
+      if (r.current ? r.current.etag === known : known === undefined) throw r.error;
+      if (tries > 1) {
+        known = r.current?.etag;
+        continue;
+      }
+      throw new S3VFSError(
+        `block ${index} of '${this.name}' (${key}) changed in the bucket under this writer: another writer (the seed layout has ` +
+          'no lock), or a copy of an earlier upload that landed late; the commit fails and SQLite rolls it back',
+        'ECONFLICT',
+      );
     }
-    if (r.applied) return r.etag;
-    // Still what this writer saw: the PUT just did not land, a failure like any other.
-    if (r.current ? r.current.etag === known : known === undefined) throw r.error;
-    throw new S3VFSError(
-      `block ${index} of '${this.name}' (${key}) changed in the bucket under this writer: another writer (the seed layout has ` +
-        'no lock), or a copy of an earlier upload that landed late; the commit fails and SQLite rolls it back',
-      'ECONFLICT',
-    );
   }
 
   /** Deletes every block of the file. */
   async remove(): Promise<void> {
     this.dropCache();
     // The blocks in the bucket are known since the file was listed: no LIST needed.
-    const indexes = [...Array.from({ length: this.stored }, (_, i) => i), ...this.orphans];
-    const keys = indexes.map((i) => blockKey(this.name, i));
-    if (keys.length) await this.ctx.s3.deleteKeys(keys);
+    await this.dropBlocks([...Array.from({ length: this.stored }, (_, i) => i), ...this.orphans]);
     this.size = 0;
     this.stored = 0;
     this.orphans = [];
     this.etag0 = undefined;
-    this.etags.clear();
+  }
+
+  /**
+   * Deletes block objects. A seed-layout journal keeps its block 0 as a tombstone instead
+   * (docs/FORMAT.md): a copy of one of its earlier PUTs that lands late then meets an object
+   * whose ETag it does not expect, and is refused, where a deleted key would let it create a
+   * hot journal that rolls committed pages back. Each tombstone's bytes are new, so its ETag
+   * never repeats (a late PUT conditional on an earlier tombstone's ETag is refused too), and
+   * it is itself put on condition, so a late copy of it cannot blank the next journal.
+   */
+  private async dropBlocks(indexes: number[]): Promise<void> {
+    const keepFirst = indexes.includes(0) && this.ctx.s3.conditionalPuts && isJournalName(this.name);
+    const deleted = indexes.filter((i) => !(i === 0 && keepFirst));
+    if (keepFirst && !this.emptyBlock0) {
+      const etag = await this.putBlock(0, newTombstone());
+      if (etag) this.etags.set(0, etag);
+      this.emptyBlock0 = true;
+    }
+    if (deleted.length) await this.ctx.s3.deleteKeys(deleted.map((i) => blockKey(this.name, i)));
+    for (const i of deleted) this.etags.delete(i);
+    if (deleted.includes(0)) this.emptyBlock0 = false;
   }
 
   /**

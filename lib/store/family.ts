@@ -11,3 +11,8 @@ const SUFFIX = /^(journal|wal|mj[0-9A-Fa-f]+)$/;
 export function inFamily(name: string, main: string): boolean {
   return name === main || (name.startsWith(`${main}-`) && SUFFIX.test(name.slice(main.length + 1)));
 }
+
+/** Whether `name` is a rollback journal (main-journal). */
+export function isJournalName(name: string): boolean {
+  return name.endsWith('-journal');
+}
