@@ -532,10 +532,11 @@ export class BlockFile implements CacheOwner {
     const s3 = this.ctx.s3;
     if (!s3.conditionalPuts) return s3.put(key, bytes);
     let known = this.etags.get(index);
-    // A journal belongs to the transaction that writes it: whatever else its keys hold is a
-    // late copy from an earlier one (a deleted block put back), and is overwritten, still on
-    // condition. A database block that changed is refused.
-    for (let tries = isJournalName(this.name) ? 3 : 1; ; tries--) {
+    // The seed layout has one writer: whatever else a block holds is a late copy, of this
+    // writer's earlier PUT or of one from a writer that died (its PUTs in flight may land
+    // while the next connection rolls its journal back), and is overwritten, still on
+    // condition. Only a block that keeps changing fails the commit.
+    for (let tries = 3; ; tries--) {
       let r;
       try {
         r = await putResolved(s3, key, bytes, known ? { ifMatch: known } : { ifNoneMatch: '*' });
@@ -552,8 +553,8 @@ export class BlockFile implements CacheOwner {
         continue;
       }
       throw new S3VFSError(
-        `block ${index} of '${this.name}' (${key}) changed in the bucket under this writer: another writer (the seed layout has ` +
-          'no lock), or a copy of an earlier upload that landed late; the commit fails and SQLite rolls it back',
+        `block ${index} of '${this.name}' (${key}) kept changing in the bucket under this writer: another writer is at work ` +
+          '(the seed layout has no lock between processes); the commit fails and SQLite rolls it back',
         'ECONFLICT',
       );
     }
