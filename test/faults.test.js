@@ -181,6 +181,19 @@ test.each(['versioned', 'compat'])('late duplicates of every PUT change nothing 
   check.close();
 });
 
+test('a server that answers a conditional block PUT with 501 Not Implemented gets plain PUTs (seed layout)', async () => {
+  const vfs = makeVfs({ layout: 'compat', blockSize: 4096, s3: proxy.s3 });
+  const name = uniquePrefix('no-conditions');
+  const db = vfs.open(name);
+  await proxy.faults([{ method: 'PUT', action: 'status', status: 501, code: 'NotImplemented', times: 1 }]);
+  db.exec(`CREATE TABLE t(x); INSERT INTO t SELECT value FROM ${series(200)}`);
+  db.close();
+  expect((await proxy.log()).filter((e) => e.status === 501).length).toBe(1);
+  const check = makeVfs().open(name, { readonly: true });
+  expect(check.prepare('SELECT count(*) FROM t').pluck().get()).toBe(200);
+  check.close();
+});
+
 test('a migration whose manifest PUT gets no answer is sent again, never left as an empty database', async () => {
   const name = uniquePrefix('migrate-lost');
   const seed = makeVfs({ layout: 'compat', blockSize: 4096 }).open(name);

@@ -7,6 +7,7 @@ import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListi
 import { S3VFSError } from '../errors';
 import type { ConditionalWritesProbe } from './conditional-probe';
 import { putResolved } from './conditional-put';
+import { EtagTable } from './etag-table';
 import { isJournalName } from './family';
 import { mapLimit, type S3Objects } from './s3-objects';
 
@@ -43,18 +44,22 @@ export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Arr
 let nextOwnerId = 1;
 
 /**
- * A journal's block 0 shorter than SQLite's journal header cannot be part of a journal
- * (SQLite writes the header whole, and a PUT is atomic): it is a tombstone, an empty file.
+ * A journal's tombstone: its first byte zero (to SQLite, and so to the Python reader, a
+ * journal that is not hot), the rest random, so that no two have the same ETag.
  */
-const JOURNAL_HEADER_BYTES = 28;
-function isTombstone(name: string, block0Size: number | undefined): boolean {
-  return block0Size !== undefined && block0Size < JOURNAL_HEADER_BYTES && isJournalName(name);
-}
-/** A first byte of zero: to SQLite (and the Python reader) a journal that is not hot. */
+const TOMBSTONE_BYTES = 16;
 function newTombstone(): Uint8Array {
-  const bytes = new Uint8Array(16);
+  const bytes = new Uint8Array(TOMBSTONE_BYTES);
   bytes.set(randomBytes(8), 8);
   return bytes;
+}
+/**
+ * Journals have tombstones when blocks are larger than SQLite's journal header (28 bytes):
+ * SQLite writes that header whole and a PUT is atomic, so a journal's block 0 of 16 bytes
+ * is then a tombstone, never part of a journal.
+ */
+function hasTombstones(name: string, blockSize: number): boolean {
+  return blockSize >= 28 && isJournalName(name);
 }
 const READ_AHEAD_BYTES = 32 << 20;
 const MIN_PIECES_TRIED = 8;
@@ -69,7 +74,7 @@ export class BlockFile implements CacheOwner {
   private orphans: number[] = [];
   private etag0: string | undefined;
   /** What each block object in the bucket holds, as this writer last saw it (listed or put). */
-  private readonly etags = new Map<number, string>();
+  private readonly etags = new EtagTable();
   /** Block 0 in the bucket is a journal's tombstone (see dropBlocks): the file is empty. */
   private emptyBlock0 = false;
   protected readonly blocks = new Map<number, Uint8Array>();
@@ -130,7 +135,7 @@ export class BlockFile implements CacheOwner {
       .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
       .filter((b) => b.index >= 0);
     this.dropCache();
-    const tombstone = isTombstone(this.name, all.find((b) => b.index === 0)?.size);
+    const tombstone = hasTombstones(this.name, this.B) && all.find((b) => b.index === 0)?.size === TOMBSTONE_BYTES;
     const blocks = tombstone ? all.filter((b) => b.index !== 0) : all;
     // The block size is not stored anywhere; a full block 0 followed by block 1 tells it.
     const b0 = blocks.find((b) => b.index === 0);
@@ -497,8 +502,10 @@ export class BlockFile implements CacheOwner {
       const before = this.writesOf(i);
       const etag = await this.putBlock(i, bytes);
       if (i === 0) this.emptyBlock0 = false;
-      if (!this.uploaded(i, before, bytes)) return;
+      // What the bucket holds now, whether or not the block was written again meanwhile.
       if (etag) this.etags.set(i, etag);
+      else this.etags.delete(i);
+      if (!this.uploaded(i, before, bytes)) return;
       if (i === 0) this.etag0 = etag;
     };
     // Block 0 tells readers the block size, so a short block 0 is filled before block 1
@@ -580,7 +587,7 @@ export class BlockFile implements CacheOwner {
    * it is itself put on condition, so a late copy of it cannot blank the next journal.
    */
   private async dropBlocks(indexes: number[]): Promise<void> {
-    const keepFirst = indexes.includes(0) && this.ctx.s3.conditionalPuts && isJournalName(this.name);
+    const keepFirst = indexes.includes(0) && this.ctx.s3.conditionalPuts && hasTombstones(this.name, this.B);
     const deleted = indexes.filter((i) => !(i === 0 && keepFirst));
     if (keepFirst && !this.emptyBlock0) {
       const etag = await this.putBlock(0, newTombstone());

@@ -320,13 +320,14 @@ export function describeEndpoint(s3: S3ClientConfig): string {
  * one and only attempt is certain: a 4xx (but 409, which AWS gives while an earlier attempt
  * of the same conditional PUT is still in flight), or a connection that was never made.
  * A 5xx, a timeout, a dropped connection, or any failure after the SDK tried more than once
- * (an earlier attempt may have landed) leaves the outcome open.
+ * (an earlier attempt may have landed) leaves the outcome open. A 501 is a refusal.
  */
 export function answerMayBeLost(err: unknown): boolean {
   if (err instanceof DeadlineError) return true;
   const e = err as { code?: string; name?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
   if ((e.$metadata?.attempts ?? 1) > 1) return true;
   const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 409;
+  // 501 Not Implemented is a refusal (a header asks for what the server does not do).
+  if (status !== undefined) return (status >= 500 && status !== 501) || status === 409;
   return !/^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|CredentialsProviderError)$/.test(e.code ?? e.name ?? '');
 }
