@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --latency 0,20]: the benchmark. Starts s3rver and TCP
 // delay lines, and runs each workload on sqlite-s3vfs and, side by side in the same run,
-// on better-sqlite3 with a local file. Prints a report; the full run writes bench/RESULTS.md.
+// on better-sqlite3 with a local file. Prints a report; the full run writes bench/RESULTS.md, a partial one RESULTS-<groups>.md.
 'use strict';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const fs = require('node:fs');
@@ -307,8 +307,10 @@ function writeResults(started) {
       ` | ${r.note} |`),
     '',
   ];
-  fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), lines.join('\n'));
-  console.log('wrote bench/RESULTS.md');
+  // A partial run (--only, --quick) must not overwrite the full run's results.
+  const out = ONLY || QUICK ? `RESULTS-${[...(ONLY ?? []), ...(QUICK ? ['quick'] : [])].join('-')}.md` : 'RESULTS.md';
+  fs.writeFileSync(path.join(__dirname, out), lines.join('\n'));
+  console.log(`wrote bench/${out}`);
 }
 
 main().catch((err) => {
