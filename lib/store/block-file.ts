@@ -502,9 +502,6 @@ export class BlockFile implements CacheOwner {
       const before = this.writesOf(i);
       const etag = await this.putBlock(i, bytes);
       if (i === 0) this.emptyBlock0 = false;
-      // What the bucket holds now, whether or not the block was written again meanwhile.
-      if (etag) this.etags.set(i, etag);
-      else this.etags.delete(i);
       if (!this.uploaded(i, before, bytes)) return;
       if (i === 0) this.etag0 = etag;
     };
@@ -535,6 +532,14 @@ export class BlockFile implements CacheOwner {
    * worse off than without them; one that rejects them gets plain PUTs from then on.
    */
   private async putBlock(index: number, bytes: Uint8Array): Promise<string | undefined> {
+    const etag = await this.putOnCondition(index, bytes);
+    // What the bucket holds now, whether or not the block was written again meanwhile.
+    if (etag) this.etags.set(index, etag);
+    else this.etags.delete(index);
+    return etag;
+  }
+
+  private async putOnCondition(index: number, bytes: Uint8Array): Promise<string | undefined> {
     const key = blockKey(this.name, index);
     const s3 = this.ctx.s3;
     if (!s3.conditionalPuts) return s3.put(key, bytes);
@@ -590,8 +595,7 @@ export class BlockFile implements CacheOwner {
     const keepFirst = indexes.includes(0) && this.ctx.s3.conditionalPuts && hasTombstones(this.name, this.B);
     const deleted = indexes.filter((i) => !(i === 0 && keepFirst));
     if (keepFirst && !this.emptyBlock0) {
-      const etag = await this.putBlock(0, newTombstone());
-      if (etag) this.etags.set(0, etag);
+      await this.putBlock(0, newTombstone());
       this.emptyBlock0 = true;
     }
     if (deleted.length) await this.ctx.s3.deleteKeys(deleted.map((i) => blockKey(this.name, i)));
