@@ -139,8 +139,10 @@ int SendAllDirty(Vfs* vfs) {
 int MakeDurable(S3File* f, int op, int failure) {
   Vfs* vfs = f->vfs;
   int rc = SendAllDirty(vfs);
-  if (rc == SQLITE_OK) rc = Call(f, {op}, failure);
-  bool dropped = vfs->Bridge_().Result() == 1;
+  bool called = rc == SQLITE_OK;
+  if (called) rc = Call(f, {op}, failure);
+  // Only this call's answer says so: a failed send leaves an earlier call's result there.
+  bool dropped = called && vfs->Bridge_().Result() == 1;
   if (dropped || (rc != SQLITE_OK && op != layout::OP_SYNC)) vfs->Cache().ForgetFamily(vfs->MainOf(f->name), /*keepLocal=*/true);
   return rc;
 }
