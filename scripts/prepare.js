@@ -9,7 +9,7 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 2, 2] });
 const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []];
 
 run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']);
@@ -20,9 +20,9 @@ if (why) {
   const ranges = require(path.join(root, 'package.json')).peerDependencies['better-sqlite3'].split('||').map((r) => r.trim());
   const usable = ranges.find((r) => unsupportedReason(r.replace(/^[^\d]*/, '')) === null);
   if (!usable) throw new Error(`no better-sqlite3 in ${ranges.join(' || ')} runs on Node ${process.versions.node}`);
-  console.log(`prepare: ${why}; installing better-sqlite3@${usable} for this checkout (not saved)`);
+  console.error(`prepare: ${why}; installing better-sqlite3@${usable} for this checkout (not saved)`);
   run(npm[0], [...npm[1], 'install', '--no-save', '--no-audit', '--no-fund', `better-sqlite3@${usable}`]);
   run(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'compile', '--out', 'build']);
 } else {
-  console.log(`prepare: better-sqlite3 ${betterSqlite3Version} on Node ${process.versions.node}`);
+  console.error(`prepare: better-sqlite3 ${betterSqlite3Version} on Node ${process.versions.node}`);
 }
