@@ -91,17 +91,17 @@ test('an existing database is read and written with the block size it was writte
 });
 
 /** A database of `rows` 500-byte blobs under a new prefix, written with `blockSize`. */
-function blobDatabase(label, blockSize, rows) {
+function blobDatabase(label, blockSize, rows, layout = 'compat') {
   const prefix = uniquePrefix(label);
-  const db = makeVfs({ blockSize }).open(prefix);
+  const db = makeVfs({ blockSize, layout }).open(prefix);
   db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(500) FROM ${series(rows)}`);
   db.close();
   return prefix;
 }
 
-test('prefetch warms the cache so that a scan makes no request', async () => {
-  const prefix = blobDatabase('prefetch', 65536, 2000);
-  const reader = makeVfs();
+test.each(['compat', 'versioned'])('prefetch warms the cache so that a scan makes no request (%s layout)', async (layout) => {
+  const prefix = blobDatabase('prefetch', 65536, 2000, layout);
+  const reader = makeVfs({ layout });
   expect(await reader.prefetch(prefix)).toBeGreaterThan(10);
   const rdb = reader.open(prefix, { readonly: true });
   rdb.pragma('locking_mode = EXCLUSIVE');

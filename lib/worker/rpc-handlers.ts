@@ -29,7 +29,7 @@ export function rpcHandlers(files: FileTable, s3: S3Objects, shutdown: () => Pro
     /** Blocks [from, from + count) of a file, fetched in parallel, concatenated. */
     /** Warms the cache with a file's blocks, up to the cache's size. */
     async prefetch(name: string, maxBytes: number) {
-      const f = await files.file(name);
+      const f = await files.file(name, true);
       return { blocks: await f.prefetch(maxBytes), blockSize: f.B, size: f.size };
     },
     async readBlocks(name: string, from: number, count: number, size: number, blockSize: number) {
