@@ -11,7 +11,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => process.exit(code || process.exitCode || 0),
   (err: Error) => {
     process.stderr.write(`sqlite-s3vfs: ${err.message}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);

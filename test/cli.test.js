@@ -3,7 +3,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
-const { config, uniquePrefix, tempDir } = require('./support/helpers');
+const { config, uniquePrefix, tempDir, series } = require('./support/helpers');
 
 const cli = path.join(__dirname, '..', 'dist', 'cli.js');
 const env = {
@@ -121,6 +121,67 @@ describe('the command line, as people use it', () => {
     const query = `"${process.execPath}" "${cli}" query ${prefix} "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 100000) SELECT i FROM c"`;
     const r = spawnSync('bash', ['-o', 'pipefail', '-c', `${query} | head -2`], { env, encoding: 'utf8' });
     expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 0, stdout: '{"i":1}\n{"i":2}\n', stderr: '' });
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  test('shell: SQL over several lines, dot-commands, a failing statement that does not end the session', () => {
+    const shellDb = uniquePrefix('cli-shell');
+    const script = [
+      'CREATE TABLE item(id INTEGER PRIMARY KEY, name TEXT);',
+      'CREATE INDEX item_name ON item(name);',
+      'CREATE TRIGGER up AFTER INSERT ON item BEGIN',
+      "  UPDATE item SET name = upper(name) WHERE id = new.id;",
+      'END;',
+      "INSERT INTO item(name)",
+      "  VALUES ('pen'), ('ink');",
+      '.tables',
+      '.mode csv',
+      'SELECT id, name FROM item ORDER BY id;',
+      'SELECT * FROM missing;',
+      '.timer on',
+      'SELECT count(*) AS n FROM item;',
+      '.schema item%',
+      '.nonsense',
+      '.quit',
+      'SELECT 1;',
+    ].join('\n');
+    const r = runAll(['shell', shellDb], { input: script });
+    expect(r.status).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 4)).toEqual(['item', 'id,name', '1,PEN', '2,INK']);
+    expect(lines[4]).toBe('n');
+    expect(lines[5]).toBe('2');
+    expect(lines[6]).toMatch(/^Run Time: real \d+\.\d{3} s, \d+ S3 requests, \d+\.\d MB down$/);
+    expect(r.stdout).toContain('CREATE TRIGGER up AFTER INSERT ON item BEGIN');
+    expect(r.stdout).toContain('CREATE INDEX item_name ON item(name);');
+    expect(r.stdout).not.toMatch(/^1$/m); // nothing after .quit ran
+    expect(r.stderr).toMatch(/Error: no such table: missing/);
+    expect(r.stderr).toMatch(/Error: unknown command \.nonsense/);
+    // What the shell wrote is in the bucket.
+    expect(run('--csv', 'query', shellDb, 'SELECT name FROM item ORDER BY id')).toBe('name\nPEN\nINK\n');
+  });
+
+  test('--progress: import, prefetch and export report bytes against the total, then a one-line summary', () => {
+    const dir = tempDir();
+    const src = path.join(dir, 'blobs.db');
+    const local = new BetterSqlite3(src);
+    local.exec(`CREATE TABLE b(v); INSERT INTO b SELECT randomblob(1000) FROM ${series(3000)}`);
+    local.close();
+    const size = fs.statSync(src).size;
+    const mbText = `${(size / 1e6).toFixed(1)} MB`;
+    const db = uniquePrefix('cli-progress');
+    const imported = runAll(['--progress', 'import', src, db]);
+    expect(imported.status).toBe(0);
+    expect(imported.stderr).toContain(`import: ${mbText} of ${mbText} (100%)`);
+    expect(imported.stderr).toMatch(/^done in \d+\.\d s: \d+ GET, \d+ PUT, \d+ LIST, \d+ DELETE, .* MB up$/m);
+    const prefetched = runAll(['--progress', 'prefetch', db]);
+    expect(JSON.parse(prefetched.stdout)).toEqual({ blocks: Math.ceil(size / (1 << 20)) });
+    expect(prefetched.stderr).toContain(`prefetch: ${mbText} of ${mbText} (100%)`);
+    const exported = runAll(['--progress', 'export', db, path.join(dir, 'out.db')]);
+    expect(exported.stderr).toContain(`export: ${mbText} of ${mbText} (100%)`);
+    expect(fs.readFileSync(path.join(dir, 'out.db')).equals(fs.readFileSync(src))).toBe(true);
+    // Without a terminal and without --progress, stderr is left alone.
+    expect(runAll(['prefetch', db]).stderr).toBe('');
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -26,6 +26,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   csv: { type: 'boolean', help: 'rows as CSV, with a header line' },
   tsv: { type: 'boolean', help: 'rows as tab-separated values, with a header line' },
   stats: { type: 'boolean', help: 'print the S3 requests made, on stderr' },
+  progress: { type: 'boolean', help: 'progress and a closing summary on stderr even when it is not a terminal' },
   version: { type: 'boolean', help: 'print the version', short: 'v' },
   help: { type: 'boolean', help: 'print this help, or a command\'s', short: 'h' },
 };

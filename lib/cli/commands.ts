@@ -15,6 +15,8 @@ export interface CommandContext {
   olderThanMs?: number;
   out: (s: string) => void;
   note: (s: string) => void;
+  /** Runs `work`, showing its progress (on a terminal): `direction`'s bytes against `total`. */
+  track<T>(label: string, total: number, direction: 'up' | 'down', work: Promise<T>): Promise<T>;
 }
 
 export interface Command {
@@ -26,7 +28,7 @@ export interface Command {
 }
 
 /** Runs each statement of `sql` in turn, printing the rows of those that return rows. */
-function runStatements(db: BetterSqlite3.Database, sql: string, ctx: CommandContext): void {
+export function runStatements(db: BetterSqlite3.Database, sql: string, ctx: CommandContext): void {
   for (const statement of statements(db, sql)) {
     const stmt = db.prepare(statement).safeIntegers(true);
     const params = takesParams(stmt) ? ctx.params : [];
@@ -99,9 +101,9 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'import <file> <db>',
     help: 'upload a local SQLite file as the database <db> (a WAL-mode file is converted, with a note)',
     arity: [2, 2],
-    async run({ vfs, args: [file, db], note }) {
+    async run({ vfs, args: [file, db], note, track }) {
       if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
-      const report = await vfs.deserialize(db, fs.createReadStream(file));
+      const report = await track('import', fs.statSync(file).size, 'up', vfs.deserialize(db, fs.createReadStream(file)));
       for (const n of report.notes) note(`note: ${n}`);
       note(`imported ${mb(report.bytes)} (${report.pages} pages) into ${db}`);
     },
@@ -110,12 +112,13 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'export <db> <file>',
     help: "download the database as a plain SQLite file ('-': stdout); a failure leaves no file",
     arity: [2, 2],
-    async run({ vfs, args: [db, file], note }) {
-      if (file === '-') return pipeline(vfs.serialize(db), process.stdout);
+    async run({ vfs, args: [db, file], note, track }) {
+      const { size } = await vfs.info(db);
+      if (file === '-') return track('export', size, 'down', pipeline(vfs.serialize(db), process.stdout));
       // Into a temporary name beside the target, renamed once whole.
       const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
       try {
-        await pipeline(vfs.serialize(db), fs.createWriteStream(tmp));
+        await track('export', size, 'down', pipeline(vfs.serialize(db), fs.createWriteStream(tmp)));
         fs.renameSync(tmp, file);
       } catch (err) {
         fs.rmSync(tmp, { force: true });
@@ -170,20 +173,41 @@ export const COMMANDS: Record<string, Command> = {
       for (const [k, v] of Object.entries(info)) out(`${k.padEnd(11)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}\n`);
     },
   },
+  shell: {
+    usage: 'shell <db>',
+    help: 'an interactive SQL prompt (.tables, .schema, .mode, .timer, .stats, .help); reads a script from a pipe',
+    arity: [1, 1],
+    async run(ctx) {
+      // Loaded when used: the shell is the only command that needs readline.
+      const { shell } = await import('./shell');
+      await shell(ctx);
+    },
+  },
+  prefetch: {
+    usage: 'prefetch <db>',
+    help: "download the database's blocks in parallel and report how many (up to --cache-size)",
+    arity: [1, 1],
+    async run({ vfs, args: [db], out, track }) {
+      const { size } = await vfs.info(db);
+      const blocks = await track('prefetch', size, 'down', vfs.prefetch(db));
+      out(`${JSON.stringify({ blocks })}\n`);
+    },
+  },
   gc: {
     usage: 'gc <db>',
     help: 'delete block objects the database no longer lists (versioned layout; --older-than)',
     arity: [1, 1],
-    async run({ vfs, args: [db], olderThanMs, out }) {
-      out(`${JSON.stringify(await vfs.gc(db, { olderThan: olderThanMs }))}\n`);
+    async run({ vfs, args: [db], olderThanMs, out, track }) {
+      out(`${JSON.stringify(await track('gc', 0, 'down', vfs.gc(db, { olderThan: olderThanMs })))}\n`);
     },
   },
   migrate: {
     usage: 'migrate <db>',
     help: 'convert a seed-layout database to the versioned layout, in place',
     arity: [1, 1],
-    async run({ vfs, args: [db], out }) {
-      out(`${JSON.stringify(await vfs.migrate(db))}\n`);
+    async run({ vfs, args: [db], out, track }) {
+      const { size } = await vfs.info(db);
+      out(`${JSON.stringify(await track('migrate', size, 'up', vfs.migrate(db)))}\n`);
     },
   },
 };

@@ -5,6 +5,7 @@ import { S3VFS } from '../s3vfs';
 import { address, bytes, didYouMean, duration, OPTIONS, parse, UsageError } from './args';
 import { COMMANDS } from './commands';
 import type { Format } from './output';
+import { Progress } from './progress';
 
 function usage(): string {
   const commands = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(24)} ${c.help}`);
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
   const layout = values.layout as string | undefined;
   if (layout !== undefined && layout !== 'versioned' && layout !== 'compat') throw new UsageError(`--layout is versioned or compat, not '${layout}'`);
 
+  const showProgress = Boolean(values.progress) || process.stderr.isTTY === true;
   const started = Date.now();
   const vfs = new S3VFS({
     bucket,
@@ -94,10 +96,22 @@ export async function main(argv: string[]): Promise<number> {
       olderThanMs: values['older-than'] === undefined ? undefined : duration('older-than', values['older-than'] as string),
       out,
       note,
+      async track(label, total, direction, work) {
+        if (!showProgress) return work;
+        const progress = new Progress(label, total, () => {
+          const st = vfs.stats();
+          return { bytes: direction === 'up' ? st.bytesUp : st.bytesDown, requests: st.get + st.put + st.list + st.delete + st.head };
+        }, { write: (s) => void process.stderr.write(s), inPlace: process.stderr.isTTY === true });
+        try {
+          return await work;
+        } finally {
+          progress.stop();
+        }
+      },
     });
     const st = vfs.stats();
     if (values.stats) note(JSON.stringify(st));
-    else if (process.stderr.isTTY) {
+    if (showProgress) {
       note(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${st.get} GET, ${st.put} PUT, ${st.list} LIST, ${st.delete} DELETE, ` +
         `${(st.bytesDown / 1e6).toFixed(1)} MB down, ${(st.bytesUp / 1e6).toFixed(1)} MB up`);
     }
