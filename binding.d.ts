@@ -1,15 +1,20 @@
 // Types of the native addon built from native/ (build/Release/s3vfs.node).
 
-/** Slot indices, op codes and states of the bridge's shared buffer (native/bridge_layout.h). */
+/** Slot indices, op codes, states and record layouts of the bridge's shared buffer: the
+ *  entries of S3VFS_BRIDGE_LAYOUT in native/bridge_layout.h, which documents each one
+ *  (test/unit/codec.test.js checks that this list and that one agree). */
 export interface BridgeLayout {
   STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
   LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
-  WORKER_DEAD: number; RESULT: number; RESULT2: number; RESULT3: number; INT32_SLOTS: number; F64_OFFSET: number; F64_RESULT: number;
-  HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number; DEATH_NOTE_LEN: number; STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
+  WORKER_DEAD: number; RESULT: number; DEATH_NOTE_LEN: number; RESULT2: number; RESULT3: number; INT32_SLOTS: number;
+  F64_OFFSET: number; F64_RESULT: number; HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number;
+  STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
-  READ_BLOCKS_PIECE: number; WRITE_RECORD_HEADER: number; OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number;
+  OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number; READ_BLOCKS_PIECE: number;
+  WRITE_RECORD_INDEX: number; WRITE_RECORD_OFFSET: number; WRITE_RECORD_LENGTH: number; WRITE_RECORD_HEADER: number;
+  READ_WANT_OFFSET: number; READ_WANT_AMOUNT: number; READ_WANT_BYTES: number;
 }
 
 export interface Binding {
@@ -28,8 +33,6 @@ export interface Binding {
   /** Makes the VFS SQLite's default VFS until disarmDefault(). */
   armDefault(name: string): void;
   disarmDefault(): void;
-  openFileCount(name: string): number;
-  sqliteVersion(): string;
   /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached,
    *  database pages SQLite wrote, payload bytes the bridge carried both ways, bytes held by
    *  memory journals]. */

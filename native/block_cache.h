@@ -101,7 +101,6 @@ class BlockCache {
   std::set<CachedFile*> dirtyFiles_;
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
   std::list<std::pair<CachedFile*, int64_t>> lru_;  // front: least recently used
-  friend struct CachedFile;
 };
 
 }  // namespace s3vfs

@@ -7,25 +7,14 @@
 
 namespace s3vfs {
 
-Bridge::Bridge(napi_env env, napi_value int32View, napi_value waitForReply) : env_(env) {
-  napi_typedarray_type type;
-  size_t length, byteOffset;
-  void* base;
-  napi_value arrayBuffer;
-  // napi_get_arraybuffer_info refuses a SharedArrayBuffer, a typed-array view does not.
-  napi_get_typedarray_info(env, int32View, &type, &length, &base, &arrayBuffer, &byteOffset);
-  uint8_t* bytes = static_cast<uint8_t*>(base);
+Bridge::Bridge(Napi::Env env, Napi::Int32Array int32View, Napi::Function waitForReply)
+    : env_(env), view_(Napi::Persistent(int32View)), waitFn_(Napi::Persistent(waitForReply)) {
+  // A typed array's data is reachable over a SharedArrayBuffer, where an ArrayBuffer's is not.
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(int32View.Data());
   slots_ = reinterpret_cast<int32_t*>(bytes);
   f64_ = reinterpret_cast<double*>(bytes);
   data_ = bytes + layout::DATA_OFFSET;
-  capacity_ = length * sizeof(int32_t) - layout::DATA_OFFSET;
-  napi_create_reference(env, int32View, 1, &view_);
-  napi_create_reference(env, waitForReply, 1, &waitFn_);
-}
-
-Bridge::~Bridge() {
-  if (view_) napi_delete_reference(env_, view_);
-  if (waitFn_) napi_delete_reference(env_, waitFn_);
+  capacity_ = int32View.ElementLength() * sizeof(int32_t) - layout::DATA_OFFSET;
 }
 
 int Bridge::Call(const Request& req, int failure) {
@@ -46,22 +35,19 @@ int Bridge::Call(const Request& req, int failure) {
   bytes += req.len;
   slots_[layout::SEQ] = ++seq_;
 
-  napi_handle_scope scope;
-  napi_open_handle_scope(env_, &scope);
-  napi_value fn, global, result;
-  napi_get_reference_value(env_, waitFn_, &fn);
-  napi_get_global(env_, &global);
-  napi_status status = napi_call_function(env_, global, fn, 0, nullptr, &result);
   int32_t outcome = 1;
-  if (status == napi_ok) {
-    napi_get_value_int32(env_, result, &outcome);
-  } else {
-    // We are inside better-sqlite3's own V8 callback: nobody would rethrow this, and
-    // a pending exception would make every later N-API call fail.
-    napi_value ignored;
-    napi_get_and_clear_last_exception(env_, &ignored);
+  {
+    Napi::HandleScope scope(env_);
+    Napi::Value result = waitFn_.Call(env_.Global(), {});
+    if (env_.IsExceptionPending()) {
+      // We are inside better-sqlite3's own V8 callback: nobody would rethrow this, and a
+      // pending exception would make every later N-API call fail. (The JavaScript side
+      // recorded why the call failed; the caller asks it.)
+      env_.GetAndClearPendingException();
+    } else if (result.IsNumber()) {
+      outcome = result.As<Napi::Number>().Int32Value();
+    }
   }
-  napi_close_handle_scope(env_, scope);
 
   bool valid = outcome == 0 &&
                __atomic_load_n(&slots_[layout::STATE], __ATOMIC_SEQ_CST) == layout::STATE_REPLY &&

@@ -2,7 +2,7 @@
 // buffer, calls a small JavaScript function that wakes the worker and waits for its
 // reply (Atomics.wait is only reachable from JavaScript), then reads the reply.
 #pragma once
-#include <node_api.h>
+#include <napi.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +13,9 @@ namespace s3vfs {
 
 class Bridge {
  public:
-  Bridge(napi_env env, napi_value int32View, napi_value waitForReply);
-  ~Bridge();
+  // int32View: an Int32Array over the SharedArrayBuffer; waitForReply: wakes the worker and
+  // waits (lib/bridge/main-bridge.ts), returning 0 when a valid reply is in the buffer.
+  Bridge(Napi::Env env, Napi::Int32Array int32View, Napi::Function waitForReply);
 
   struct Request {
     int op;
@@ -41,12 +42,17 @@ class Bridge {
   // Payload bytes carried both ways, for stats().
   uint64_t bytes = 0;
   // The owning thread's environment is gone: fail every call without touching it.
-  void Detach() { detached_ = true; view_ = nullptr; waitFn_ = nullptr; }
+  // (Its references must then not be released either: that too would touch the environment.)
+  void Detach() {
+    detached_ = true;
+    view_.SuppressDestruct();
+    waitFn_.SuppressDestruct();
+  }
 
  private:
-  napi_env env_;
-  napi_ref view_ = nullptr;     // keeps the SharedArrayBuffer alive
-  napi_ref waitFn_ = nullptr;
+  Napi::Env env_;
+  Napi::Reference<Napi::Int32Array> view_;  // keeps the SharedArrayBuffer alive
+  Napi::FunctionReference waitFn_;
   int32_t* slots_ = nullptr;
   double* f64_ = nullptr;
   uint8_t* data_ = nullptr;

@@ -10,7 +10,6 @@
 namespace s3vfs {
 namespace {
 
-using layout::Op;
 
 // A file in the bucket. SQLite allocates szOsFile raw bytes for every file; files
 // that stay local are opened by the fallback VFS in the same memory instead.
@@ -86,9 +85,9 @@ int SendDirty(Vfs* vfs, CachedFile* cf) {
       }
       for (const auto& r : records) {
         int32_t at = static_cast<int32_t>(r.first), len = static_cast<int32_t>(r.second - r.first);
-        std::memcpy(out + used, &index, 8);
-        std::memcpy(out + used + 8, &at, 4);
-        std::memcpy(out + used + 12, &len, 4);  // see WRITE_RECORD_HEADER
+        std::memcpy(out + used + layout::WRITE_RECORD_INDEX, &index, 8);
+        std::memcpy(out + used + layout::WRITE_RECORD_OFFSET, &at, 4);
+        std::memcpy(out + used + layout::WRITE_RECORD_LENGTH, &len, 4);
         std::memcpy(out + used + layout::WRITE_RECORD_HEADER, block + at, len);
         used += layout::WRITE_RECORD_HEADER + len;
         n++;
@@ -188,10 +187,10 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   Bridge::Request req{layout::OP_READ_BLOCKS};
   req.offset = static_cast<double>(first);
   req.arg = static_cast<int>(std::min(needed, fit));
-  uint8_t want[12];
+  uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
-    std::memcpy(want, &wantOffset, 8);
-    std::memcpy(want + 8, &wantAmount, 4);
+    std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
+    std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
     req.payload = want;
     req.len = sizeof(want);
   }
@@ -441,12 +440,27 @@ int xFileControl(sqlite3_file* pf, int op, void* arg) {
 int xSectorSize(sqlite3_file*) { return 0; }
 int xDeviceCharacteristics(sqlite3_file*) { return 0; }
 
+// The methods of a file in the bucket, slot by slot (sqlite3.h lists them in this order).
 const sqlite3_io_methods kIoMethods = {
-    1,           xClose,    xRead,        xWrite,      xTruncate,
-    xSync,       xFileSize, xLock,        xUnlock,     xCheckReservedLock,
-    xFileControl, xSectorSize, xDeviceCharacteristics,
-    nullptr,     nullptr,   nullptr,      nullptr,     nullptr,
-    nullptr,
+    1,                        // iVersion: no shared memory (WAL is refused) and no mmap
+    xClose,                   // hands the file back to the worker; a database drops what it never committed
+    xRead,                    // from the main thread's block cache, crossing the bridge on a miss
+    xWrite,                   // into the cache; changed ranges cross in batches (OP_WRITE_BLOCKS)
+    xTruncate,                // OP_TRUNCATE
+    xSync,                    // OP_SYNC: pending writes go up (seed layout); a versioned database commits
+    xFileSize,                // from the cache; the worker's size after a revalidation
+    xLock,                    // the process's lock table; RESERVED also takes a versioned database's lease
+    xUnlock,                  // the lock table; leaving RESERVED ends the write (OP_END_WRITE)
+    xCheckReservedLock,       // the lock table: this process's connections only (other processes: the lease)
+    xFileControl,             // pragmas the layout refuses, COMMIT_PHASETWO, SYNC; others NOTFOUND
+    xSectorSize,              // 0: SQLite's default (4096)
+    xDeviceCharacteristics,   // 0: no atomic or sequential writes claimed, so SQLite journals as for a disk
+    nullptr,                  // xShmMap: no WAL
+    nullptr,                  // xShmLock
+    nullptr,                  // xShmBarrier
+    nullptr,                  // xShmUnmap
+    nullptr,                  // xFetch: iVersion 1, no memory-mapped I/O
+    nullptr,                  // xUnfetch
 };
 
 bool IsLocalKind(int flags) {
@@ -585,16 +599,17 @@ Vfs::Vfs(const std::string& name, const std::string& lockSpace, sqlite3_vfs* fal
       cache_(cacheBytes),
       owner_(std::this_thread::get_id()) {
   std::memset(&base_, 0, sizeof(base_));
-  base_.iVersion = 2;
+  base_.iVersion = 2;             // up to xCurrentTimeInt64; no xSetSystemCall (version 3)
+  // Temporary files go to the fallback in the same sqlite3_file: room for either.
   base_.szOsFile = static_cast<int>(std::max<size_t>(sizeof(S3File), fallback->szOsFile));
-  base_.mxPathname = std::max(fallback->mxPathname, 1024);
-  base_.zName = name_.c_str();
-  base_.pAppData = this;
-  base_.xOpen = vOpen;
-  base_.xDelete = vDelete;
-  base_.xAccess = vAccess;
-  base_.xFullPathname = vFullPathname;
-  base_.xDlOpen = vDlOpen;
+  base_.mxPathname = std::max(fallback->mxPathname, 1024);  // a prefix may be up to 900 bytes
+  base_.zName = name_.c_str();    // the S3VFS's name, unique in the process
+  base_.pAppData = this;          // Vfs::From
+  base_.xOpen = vOpen;            // the bucket's files over the bridge, temporary ones to the fallback
+  base_.xDelete = vDelete;        // OP_DELETE (a journal's end in the seed layout)
+  base_.xAccess = vAccess;        // OP_ACCESS: does a hot journal exist?
+  base_.xFullPathname = vFullPathname;  // a prefix is already a full name: unchanged
+  base_.xDlOpen = vDlOpen;        // the xDl*, randomness, sleep and time methods: the fallback's
   base_.xDlError = vDlError;
   base_.xDlSym = vDlSym;
   base_.xDlClose = vDlClose;

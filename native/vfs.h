@@ -25,8 +25,6 @@ class Vfs {
 
   sqlite3_vfs* Base() { return &base_; }
   const std::string& Name() const { return name_; }
-  napi_env Env() const { return env_; }
-  void SetEnv(napi_env env) { env_ = env; }
   bool OnOwnerThread() const { return std::this_thread::get_id() == owner_; }
   int OpenFiles() const { return openFiles_; }
 
@@ -61,7 +59,6 @@ class Vfs {
   BlockCache cache_;
   std::map<std::string, int> mains_;   // open main databases, by name
   std::thread::id owner_;
-  napi_env env_ = nullptr;
   int openFiles_ = 0;
 };
 

@@ -4,29 +4,31 @@ import * as C from '../sqlite-codes';
 import type { BlockWrite } from '../store/block-file';
 import type { FileTable } from '../store/file-table';
 import type { Reply, Request } from './bridge-server';
+import { S3VFSError } from '../errors';
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
 /**
- * OP_WRITE_BLOCKS records: int64 block index, int32 offset in the block, int32 length,
- * bytes. The bytes stay views into the shared buffer (valid until the reply): they are
- * copied once, into the blocks they change.
+ * OP_WRITE_BLOCKS' WRITE_RECORDs (native/bridge_layout.h): block index, offset in the
+ * block, length, bytes. The bytes stay views into the shared buffer (valid until the
+ * reply): they are copied once, into the blocks they change.
  */
-export function parseWrites(payload: Uint8Array, count: number, headerBytes: number): BlockWrite[] {
+export function parseWrites(payload: Uint8Array, count: number, L: BridgeLayout): BlockWrite[] {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const headerBytes = L.WRITE_RECORD_HEADER;
   const out: BlockWrite[] = [];
   let at = 0;
   for (let n = 0; n < count; n++) {
-    if (at + headerBytes > payload.length) throw new Error(`OP_WRITE_BLOCKS: record ${n} of ${count} is cut short`);
-    const index = Number(view.getBigInt64(at, true));
-    const offset = view.getInt32(at + 8, true);
-    const len = view.getInt32(at + 12, true);
-    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new Error(`OP_WRITE_BLOCKS: record ${n} of ${count} is malformed`);
+    if (at + headerBytes > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is cut short`, 'EPROTO');
+    const index = Number(view.getBigInt64(at + L.WRITE_RECORD_INDEX, true));
+    const offset = view.getInt32(at + L.WRITE_RECORD_OFFSET, true);
+    const len = view.getInt32(at + L.WRITE_RECORD_LENGTH, true);
+    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is malformed`, 'EPROTO');
     out.push({ index, offset, bytes: payload.subarray(at + headerBytes, at + headerBytes + len) });
     at += headerBytes + len;
   }
-  if (at !== payload.length) throw new Error(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} records`);
+  if (at !== payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} records`, 'EPROTO');
   return out;
 }
 
@@ -38,11 +40,11 @@ function int64s(values: number[]): Uint8Array {
   return out;
 }
 
-/** OP_READ_BLOCKS' optional payload: int64 offset, int32 amount that a read wants. */
-function parseWant(payload: Uint8Array): { offset: number; amount: number } | undefined {
-  if (payload.length !== 12) return undefined;
-  const view = new DataView(payload.buffer, payload.byteOffset, 12);
-  return { offset: Number(view.getBigInt64(0, true)), amount: view.getInt32(8, true) };
+/** OP_READ_BLOCKS' optional READ_WANT payload: the offset and amount a read wants. */
+export function parseWant(payload: Uint8Array, L: BridgeLayout): { offset: number; amount: number } | undefined {
+  if (payload.length !== L.READ_WANT_BYTES) return undefined;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  return { offset: Number(view.getBigInt64(L.READ_WANT_OFFSET, true)), amount: view.getInt32(L.READ_WANT_AMOUNT, true) };
 }
 
 export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
@@ -63,7 +65,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         await files.write(req.fileId, req.offset, req.payload.slice());
         return {};
       case L.OP_WRITE_BLOCKS: {
-        const missing = await files.applyWrites(req.fileId, req.offset, parseWrites(req.payload, req.arg, L.WRITE_RECORD_HEADER));
+        const missing = await files.applyWrites(req.fileId, req.offset, parseWrites(req.payload, req.arg, L));
         return { result: missing.length, data: int64s(missing) };
       }
       case L.OP_TRUNCATE:
@@ -101,7 +103,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         return {};
       case L.OP_READ_BLOCKS: {
         const f = files.handle(req.fileId);
-        const got = await f.readBlocks(req.offset, req.arg, capacity(), parseWant(req.payload));
+        const got = await f.readBlocks(req.offset, req.arg, capacity(), parseWant(req.payload, L));
         if ('piece' in got) {
           const data = new Uint8Array(8 + got.piece.length);
           new DataView(data.buffer).setBigInt64(0, BigInt(got.start), true);
@@ -111,7 +113,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         return { data: got.data, result: got.count, f64: f.size };
       }
       default:
-        throw new Error(`unknown bridge op ${req.op}`);
+        throw new S3VFSError(`unknown bridge op ${req.op}`, 'EPROTO');
     }
   };
 

@@ -1,0 +1,76 @@
+// The bridge's codec: the layout C++ exports is the one binding.d.ts declares, and the
+// worker parses the records the main thread builds (field offsets from that one layout).
+const fs = require('node:fs');
+const path = require('node:path');
+const { binding } = require('../../dist/native');
+const { parseWrites, parseWant } = require('../../dist/worker/bridge-ops');
+
+const L = binding().layout;
+
+test('binding.layout has exactly the entries BridgeLayout in binding.d.ts declares', () => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', '..', 'binding.d.ts'), 'utf8');
+  const body = /export interface BridgeLayout \{([\s\S]*?)\n\}/.exec(dts)[1];
+  const declared = [...body.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/(\w+): number;/g)].map((m) => m[1]).sort();
+  expect(Object.keys(L).sort()).toEqual(declared);
+  expect(Object.values(L).every(Number.isInteger)).toBe(true);
+});
+
+test('the layout is consistent: slots in the header, ops distinct, records end where their headers say', () => {
+  const int32Slots = ['STATE', 'SEQ', 'REPLY_SEQ', 'OP', 'FILE_ID', 'ARG', 'LEN', 'STATUS', 'REPLY_LEN', 'ERROR_LEN', 'HEARTBEAT', 'WORKER_DEAD', 'RESULT', 'DEATH_NOTE_LEN', 'RESULT2', 'RESULT3'];
+  expect(new Set(int32Slots.map((k) => L[k])).size).toBe(int32Slots.length);
+  expect(Math.max(...int32Slots.map((k) => L[k]))).toBe(L.INT32_SLOTS - 1);
+  expect(L.F64_OFFSET * 8).toBeGreaterThanOrEqual(L.INT32_SLOTS * 4);
+  expect((L.F64_RESULT + 1) * 8).toBeLessThanOrEqual(L.HEADER_BYTES);
+  expect(L.DATA_OFFSET).toBe(L.HEADER_BYTES + L.DEATH_NOTE_BYTES);
+  const ops = Object.keys(L).filter((k) => k.startsWith('OP_')).map((k) => L[k]);
+  expect(new Set(ops).size).toBe(ops.length);
+  expect(L.WRITE_RECORD_HEADER).toBe(L.WRITE_RECORD_LENGTH + 4);
+  expect(L.READ_WANT_BYTES).toBe(L.READ_WANT_AMOUNT + 4);
+});
+
+/** Records as C++ builds them (native/vfs.cc, SendWrites). */
+function records(list) {
+  const size = list.reduce((n, r) => n + L.WRITE_RECORD_HEADER + r.bytes.length, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const r of list) {
+    view.setBigInt64(at + L.WRITE_RECORD_INDEX, BigInt(r.index), true);
+    view.setInt32(at + L.WRITE_RECORD_OFFSET, r.offset, true);
+    view.setInt32(at + L.WRITE_RECORD_LENGTH, r.bytes.length, true);
+    out.set(r.bytes, at + L.WRITE_RECORD_HEADER);
+    at += L.WRITE_RECORD_HEADER + r.bytes.length;
+  }
+  return out;
+}
+
+test('write records parse back to what was written, bytes as views', () => {
+  const list = [
+    { index: 0, offset: 0, bytes: Uint8Array.from([1, 2, 3]) },
+    { index: 2 ** 40, offset: 4096, bytes: new Uint8Array(0) },
+    { index: 7, offset: 100, bytes: Uint8Array.from({ length: 300 }, (_, i) => i & 255) },
+  ];
+  const payload = records(list);
+  const parsed = parseWrites(payload, list.length, L);
+  expect(parsed.map((w) => ({ index: w.index, offset: w.offset, bytes: [...w.bytes] }))).toEqual(list.map((r) => ({ ...r, bytes: [...r.bytes] })));
+  expect(parsed[2].bytes.buffer).toBe(payload.buffer);
+});
+
+test('cut, overlong or negative records are refused by name', () => {
+  const payload = records([{ index: 1, offset: 0, bytes: new Uint8Array(10) }]);
+  expect(() => parseWrites(payload.subarray(0, payload.length - 1), 1, L)).toThrow(/record 0 of 1 is malformed/);
+  expect(() => parseWrites(payload, 2, L)).toThrow(/record 1 of 2 is cut short/);
+  expect(() => parseWrites(payload, 0, L)).toThrow(/bytes left after 0 records/);
+  new DataView(payload.buffer).setInt32(L.WRITE_RECORD_LENGTH, -1, true);
+  expect(() => parseWrites(payload, 1, L)).toThrow(/malformed/);
+});
+
+test('a read-want record gives the offset and amount; any other payload is none', () => {
+  const want = new Uint8Array(L.READ_WANT_BYTES);
+  const view = new DataView(want.buffer);
+  view.setBigInt64(L.READ_WANT_OFFSET, 5_000_000_000n, true);
+  view.setInt32(L.READ_WANT_AMOUNT, 4096, true);
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096 });
+  expect(parseWant(new Uint8Array(0), L)).toBeUndefined();
+  expect(parseWant(new Uint8Array(L.READ_WANT_BYTES + 1), L)).toBeUndefined();
+});
