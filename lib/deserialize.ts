@@ -2,11 +2,11 @@
 // blocks and uploads them; block 0 last, so no reader opens a half-written database.
 import { S3VFSError } from './errors';
 import type { RpcClient } from './rpc';
+import type { WorkerApi } from './worker/worker-api';
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const MAGIC = 'SQLite format 3\0';
-const IN_FLIGHT = 16;
 
 /** The page size a SQLite header declares, or an error naming what is wrong. */
 export function pageSizeOf(header: Uint8Array): number {
@@ -43,7 +43,8 @@ const WAL_NOTE =
   'the file was in WAL mode (header bytes 18-19 were 2); they were set to 1, the rollback-journal mode that S3 supports. ' +
   'Transactions still in its -wal file were not part of the file: checkpoint it (PRAGMA wal_checkpoint) before importing';
 
-export async function deserializeInto(rpc: RpcClient, prefix: string, source: ByteSource, blockSize: number): Promise<DeserializeReport> {
+/** `concurrency` blocks at most are in flight (and in memory) at once. */
+export async function deserializeInto(rpc: RpcClient<WorkerApi>, prefix: string, source: ByteSource, blockSize: number, concurrency: number): Promise<DeserializeReport> {
   if (!source || (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function' &&
       typeof (source as Iterable<Uint8Array>)[Symbol.iterator] !== 'function')) {
     throw new TypeError('deserialize needs a Readable or an (async) iterable of Uint8Array chunks');
@@ -72,7 +73,7 @@ export async function deserializeInto(rpc: RpcClient, prefix: string, source: By
     else {
       const p: Promise<unknown> = rpc.call('putBlock', prefix, index, bytes).finally(() => inFlight.delete(p));
       inFlight.add(p);
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
     }
     index++;
   };

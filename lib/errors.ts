@@ -1,10 +1,45 @@
 // Errors that name what went wrong: the bucket, the key, the credential, the endpoint.
 
+/**
+ * The codes of the library's own errors. An error that comes from S3 or the network keeps
+ * the code S3 or Node gave it instead (NoSuchBucket, AccessDenied, ECONNREFUSED, ...).
+ */
+export type S3VFSOwnCode =
+  | 'EBADMANIFEST' // a manifest object that is not one this library can read
+  | 'EBADLEASE' // a lease object that is not one
+  | 'EBLOCKSIZE' // blocks larger than the block size the database is opened with
+  | 'ECHANGED' // an object changed under a reader (its size or CRC is not what the manifest says)
+  | 'ECORRUPT' // a block whose bytes are not what the manifest records
+  | 'EVANISHED' // a block the database lists is gone from the bucket (gc, or another client)
+  | 'ECONFLICT' // another writer changed what this one was about to commit
+  | 'EBUSY' // another writer holds the lease, or the database is open here
+  | 'ELEASE' // this writer's lease was lost
+  | 'EUNKNOWN' // a commit whose outcome S3 left unknown
+  | 'ENOCONDITIONAL' // the server ignores conditional writes
+  | 'EHOTJOURNAL' // a seed-layout database with a hot journal
+  | 'ELAYOUT' // a setting the database's layout refuses
+  | 'ENOTADB' // not a SQLite database
+  | 'ENOENT' // no such database
+  | 'EINVAL' // an argument or option out of range
+  | 'ECLOSED' // the S3VFS is closed
+  | 'EWORKER' // the worker could not start
+  | 'EWORKERDEAD' // the worker died
+  | 'ETIMEDOUT' // the worker did not answer in time
+  | 'EPROTO' // the two threads disagree about the protocol (a bug)
+  | 'EAGAIN';
+
+/** S3VFSError.code: the library's own codes, or a code S3 or Node gave. */
+export type S3VFSErrorCode = S3VFSOwnCode | (string & {});
+
 /** An error from the S3 store or the bridge, as the user sees it. */
 export class S3VFSError extends Error {
-  /** The S3 error code or Node error code behind this one (NoSuchBucket, ECONNREFUSED, ...). */
-  readonly code: string;
-  constructor(message: string, code: string) {
+  /** What went wrong, as a code a program can test (see S3VFSErrorCode). */
+  readonly code: S3VFSErrorCode;
+  /** The library's own errors take one of its own codes; an error from S3 or the network
+   *  keeps the one it came with (describeS3Error, fromReport). */
+  constructor(message: string, code: S3VFSOwnCode);
+  constructor(message: string, code: S3VFSErrorCode, fromElsewhere: true);
+  constructor(message: string, code: S3VFSErrorCode) {
     super(message);
     this.name = 'S3VFSError';
     this.code = code;
@@ -25,7 +60,7 @@ export function toReport(err: unknown): ErrorReport {
 }
 
 export function fromReport(r: ErrorReport): S3VFSError {
-  return new S3VFSError(r.message, r.code);
+  return new S3VFSError(r.message, r.code, true);
 }
 
 interface AwsLikeError {
@@ -65,5 +100,5 @@ export function describeS3Error(err: unknown, ctx: S3Context): S3VFSError {
   const hint = hints[code];
   const where = `${ctx.operation} s3://${ctx.bucket}/${ctx.key ?? ''}`;
   const detail = hint ? hint(ctx) : `${code}: ${e?.message || `HTTP ${e?.$metadata?.httpStatusCode ?? '?'}`}`;
-  return new S3VFSError(`${detail} (${where})`, code);
+  return new S3VFSError(`${detail} (${where})`, code, true);
 }

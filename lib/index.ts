@@ -4,11 +4,11 @@ import type { DatabaseOptions } from './database';
 import { S3VFS } from './s3vfs';
 
 export { S3VFS, type S3VFSOptions } from './s3vfs';
-export { S3VFSError } from './errors';
+export { S3VFSError, type S3VFSErrorCode, type S3VFSOwnCode } from './errors';
 export type { VfsStats } from './stats';
 export type { ByteSource, DeserializeReport } from './deserialize';
 export type { DatabaseOptions } from './database';
-export type { GcReport } from './store/gc';
+export type { GcReport } from './store/versioned/gc';
 export type { DatabaseEntry, DatabaseInfo } from './store/describe';
 export type { MigrateReport } from './store/migrate';
 

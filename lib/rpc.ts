@@ -1,7 +1,7 @@
 // Asynchronous calls between the main thread and the worker over postMessage, for
 // everything that is not on SQLite's synchronous path (serialize, stats, close).
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { fromReport, toReport, type ErrorReport } from './errors';
+import { fromReport, S3VFSError, toReport, type ErrorReport } from './errors';
 
 type Endpoint = MessagePort | Worker;
 interface Call { id: number; method: string; args: unknown[] }
@@ -16,7 +16,12 @@ function transferables(value: unknown): ArrayBuffer[] {
   return [];
 }
 
-export class RpcClient {
+type Method<Api> = keyof Api & string;
+type Args<Api, K extends Method<Api>> = NonNullable<Api[K]> extends (...args: infer A) => unknown ? A : never;
+type Result<Api, K extends Method<Api>> = NonNullable<Api[K]> extends (...args: never[]) => Promise<infer R> ? R : never;
+
+/** Calls the methods of `Api` (lib/worker/worker-api.ts) served at the other end of a port. */
+export class RpcClient<Api extends object> {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -37,9 +42,9 @@ export class RpcClient {
     });
   }
 
-  call<T>(method: string, ...args: unknown[]): Promise<T> {
+  call<K extends Method<Api>>(method: K, ...args: Args<Api, K>): Promise<Result<Api, K>> {
     const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Result<Api, K>>((resolve, reject) => {
       if (this.pending.size === 0) this.busy(true);
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.port.postMessage({ id, method, args } satisfies Call, args.flatMap(transferables));
@@ -54,12 +59,14 @@ export class RpcClient {
   }
 }
 
-export function serveRpc(port: MessagePort, handlers: Record<string, (...args: any[]) => Promise<unknown>>): void {
+/** Serves `handlers`' methods to the RpcClient at the other end of `port`. */
+export function serveRpc<Api extends object>(port: MessagePort, handlers: Api): void {
+  const table = handlers as unknown as Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
   port.on('message', async (msg: Call) => {
     if (typeof msg?.id !== 'number') return;
-    const fn = handlers[msg.method];
+    const fn = Object.prototype.hasOwnProperty.call(table, msg.method) ? table[msg.method] : undefined;
     try {
-      if (!fn) throw new Error(`unknown worker method ${msg.method}`);
+      if (!fn) throw new S3VFSError(`unknown worker method ${msg.method}`, 'EPROTO');
       const result = await fn(...msg.args);
       port.postMessage({ id: msg.id, result } satisfies Answer, transferables(result));
     } catch (err) {

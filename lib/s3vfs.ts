@@ -11,10 +11,12 @@ import type { DatabaseEntry, DatabaseInfo } from './store/describe';
 import { S3VFSError } from './errors';
 import { binding } from './native';
 import { checkPrefix } from './prefix';
+import { LIMITS, milliseconds, resolveOptions } from './options';
 import { RpcClient } from './rpc';
+import type { WorkerMethods, WorkerTestHooks } from './worker/worker-api';
 import { serializeFrom } from './serialize';
 import { Counters, type VfsStats } from './stats';
-import type { GcReport } from './store/gc';
+import type { GcReport } from './store/versioned/gc';
 import type { MigrateReport } from './store/migrate';
 import type { WorkerConfig } from './worker/worker-config';
 
@@ -57,31 +59,8 @@ export interface S3VFSOptions {
   requestTimeoutMs?: number;
 }
 
-const DATA_BYTES = 4 << 20;
-// Chosen with npm run bench at 20 ms per request (bench/RESULTS.md): against 64 KiB and
-// 256 KiB it makes a cold scan and cold lookups 2-7x faster for the same ETL time.
-const DEFAULT_BLOCK_SIZE = 1 << 20;
-const DEFAULT_RANGE_READ = 64 << 10;
-const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
 let unnamed = 0;
 const instances = new Map<string, WeakRef<S3VFS>>(); // of this thread, for lookup by name
-
-function positiveInt(name: string, v: unknown, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new TypeError(`${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
-function layoutOption(v: unknown): 'versioned' | 'compat' {
-  if (v === undefined) return 'versioned';
-  if (v !== 'versioned' && v !== 'compat') throw new TypeError(`layout must be 'versioned' or 'compat', got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function nonNegative(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !(v >= 0)) throw new TypeError(`${name} must be a number of milliseconds >= 0, got ${String(v)}`);
-  return v;
-}
 
 export class S3VFS {
   /** The registered SQLite VFS name. */
@@ -89,51 +68,49 @@ export class S3VFS {
   readonly bucket: string;
   readonly blockSize: number;
   private readonly cacheBytes: number;
+  private readonly concurrency: number;
   private readonly bridge: MainBridge;
   private readonly counters = new Counters();
   private readonly worker: Worker;
-  private readonly rpc: RpcClient;
+  private readonly rpc: RpcClient<WorkerMethods>;
   private readonly databases = new Set<BetterSqlite3.Database>();
   private baseline: Partial<VfsStats> = {};
   private closed: Promise<void> | null = null;
 
   constructor(options: S3VFSOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('new S3VFS({ bucket, ... }) needs an options object');
-    const { bucket } = options;
-    if (typeof bucket !== 'string' || !/^[a-zA-Z0-9.\-_]{1,255}$/.test(bucket)) {
-      throw new TypeError(`bucket must be an S3 bucket name, got ${JSON.stringify(bucket)}`);
-    }
+    const o = resolveOptions(options);
+    const bucket = o.bucket;
     this.bucket = bucket;
-    this.blockSize = positiveInt('blockSize', options.blockSize, DEFAULT_BLOCK_SIZE);
-    if (this.blockSize > 64 * 1024 * 1024) throw new RangeError(`blockSize ${this.blockSize} is larger than 64 MiB`);
-    this.name = options.name ?? `s3vfs-${process.pid}-${++unnamed}-${Math.random().toString(36).slice(2, 8)}`;
-    if (typeof this.name !== 'string' || !this.name) throw new TypeError('name must be a non-empty string');
+    this.blockSize = o.blockSize;
+    this.name = o.name ?? `s3vfs-${process.pid}-${++unnamed}-${Math.random().toString(36).slice(2, 8)}`;
 
     const b = binding();
     const L = b.layout;
     // The shared buffer carries whole blocks to the main thread's cache.
-    this.bridge = new MainBridge(L, Math.max(DATA_BYTES, this.blockSize), {
-      timeoutMs: positiveInt('timeoutMs', options.timeoutMs, 120_000),
-      deadAfterMs: 10_000,
+    this.bridge = new MainBridge(L, Math.max(LIMITS.bridgeDataBytes, this.blockSize), {
+      timeoutMs: o.timeoutMs,
+      deadAfterMs: LIMITS.workerDeadAfterMs,
     });
+    this.cacheBytes = o.cacheSize;
+    this.concurrency = o.concurrency;
     const config: WorkerConfig = {
       sab: this.bridge.sab,
       statsSab: this.counters.sab,
       layout: { ...L },
       connection: {
         bucket,
-        s3: options.s3 ?? {},
-        connectTimeoutMs: positiveInt('connectTimeoutMs', options.connectTimeoutMs, 3000),
-        requestTimeoutMs: positiveInt('requestTimeoutMs', options.requestTimeoutMs, 30_000),
-        maxSockets: 64,
+        s3: o.s3,
+        connectTimeoutMs: o.connectTimeoutMs,
+        requestTimeoutMs: o.requestTimeoutMs,
+        maxSockets: LIMITS.maxSockets,
       },
       blockSize: this.blockSize,
-      cacheBytes: (this.cacheBytes = positiveInt('cacheSize', options.cacheSize, 64 * 1024 * 1024)),
-      concurrency: positiveInt('concurrency', options.concurrency, 32),
-      maxStalenessMs: options.maxStalenessMs === undefined ? 0 : nonNegative('maxStalenessMs', options.maxStalenessMs),
-      newLayout: layoutOption(options.layout),
-      leaseTtlMs: positiveInt('leaseTtlMs', options.leaseTtlMs, 30_000),
-      rangeReadSize: options.rangeReadSize === 0 ? 0 : positiveInt('rangeReadSize', options.rangeReadSize, DEFAULT_RANGE_READ),
+      cacheBytes: this.cacheBytes,
+      concurrency: o.concurrency,
+      maxStalenessMs: o.maxStalenessMs,
+      newLayout: o.layout,
+      leaseTtlMs: o.leaseTtlMs,
+      rangeReadSize: o.rangeReadSize,
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
     b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes, lockSpace(bucket, options.s3));
@@ -199,7 +176,7 @@ export class S3VFS {
     this.usable();
     checkPrefix(prefix);
     this.notOpenHere(prefix, 'deserialize into');
-    return deserializeInto(this.rpc, prefix, source, this.blockSize);
+    return deserializeInto(this.rpc, prefix, source, this.blockSize, this.concurrency);
   }
 
   /**
@@ -212,8 +189,8 @@ export class S3VFS {
   async gc(prefix: string, options: { olderThan?: number } = {}): Promise<GcReport> {
     this.usable();
     checkPrefix(prefix);
-    const olderThan = options.olderThan === undefined ? DEFAULT_GC_GRACE_MS : nonNegative('olderThan', options.olderThan);
-    return this.rpc.call<GcReport>('gc', prefix, olderThan);
+    const olderThan = milliseconds('olderThan', options.olderThan, LIMITS.gcOlderThanMs);
+    return this.rpc.call('gc', prefix, olderThan);
   }
 
   /**
@@ -228,7 +205,7 @@ export class S3VFS {
   async list(under = ''): Promise<DatabaseEntry[]> {
     this.usable();
     if (under !== '') checkPrefix(under);
-    return this.rpc.call<DatabaseEntry[]>('list', under);
+    return this.rpc.call('list', under);
   }
 
   /** The state of a database: layout, page and block size, size; for a versioned one its
@@ -236,7 +213,7 @@ export class S3VFS {
   async info(prefix: string): Promise<DatabaseInfo> {
     this.usable();
     checkPrefix(prefix);
-    return this.rpc.call<DatabaseInfo>('info', prefix);
+    return this.rpc.call('info', prefix);
   }
 
   async migrate(prefix: string): Promise<MigrateReport> {
@@ -244,7 +221,7 @@ export class S3VFS {
     checkPrefix(prefix);
     this.notOpenHere(prefix, 'migrate');
     try {
-      return await this.rpc.call<MigrateReport>('migrate', prefix);
+      return await this.rpc.call('migrate', prefix);
     } catch (err) {
       if ((err as S3VFSError).code !== 'EHOTJOURNAL') throw err;
     }
@@ -255,7 +232,7 @@ export class S3VFS {
     } finally {
       db.close();
     }
-    return this.rpc.call<MigrateReport>('migrate', prefix);
+    return this.rpc.call('migrate', prefix);
   }
 
   private notOpenHere(prefix: string, what: string): void {
@@ -269,7 +246,7 @@ export class S3VFS {
   async prefetch(prefix: string): Promise<number> {
     this.usable();
     checkPrefix(prefix);
-    const r = await this.rpc.call<{ blocks: number }>('prefetch', prefix, this.cacheBytes);
+    const r = await this.rpc.call('prefetch', prefix, this.cacheBytes);
     return r.blocks;
   }
 
@@ -324,8 +301,8 @@ export class S3VFS {
 
   /** Test hooks (only with S3VFS_TEST_HOOKS=1): make the worker crash or stall, or evict a
    *  file's clean blocks from the worker's cache. */
-  _testHook(name: 'crash' | 'stall' | 'evictClean', ...args: unknown[]): Promise<unknown> {
-    return this.rpc.call(name, ...args);
+  _testHook<K extends keyof WorkerTestHooks>(name: K, ...args: Parameters<WorkerTestHooks[K]>): Promise<void> {
+    return this.rpc.call(name, ...(args as never)) as Promise<void>;
   }
 }
 

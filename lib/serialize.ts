@@ -2,13 +2,14 @@
 import { Readable } from 'node:stream';
 import { S3VFSError } from './errors';
 import type { RpcClient } from './rpc';
+import type { WorkerApi } from './worker/worker-api';
 
 const BATCH_BYTES = 4 << 20;
 const AHEAD = 2;
 
-export function serializeFrom(rpc: RpcClient, bucket: string, prefix: string): Readable {
+export function serializeFrom(rpc: RpcClient<WorkerApi>, bucket: string, prefix: string): Readable {
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    const { size, blockSize } = await rpc.call<{ size: number; blockSize: number }>('stat', prefix);
+    const { size, blockSize } = await rpc.call('stat', prefix);
     if (size === 0) throw new S3VFSError(`no database at s3://${bucket}/${prefix}/`, 'ENOENT');
     const total = Math.ceil(size / blockSize);
     const perBatch = Math.max(1, Math.floor(BATCH_BYTES / blockSize));
@@ -17,7 +18,7 @@ export function serializeFrom(rpc: RpcClient, bucket: string, prefix: string): R
     const fill = () => {
       while (queue.length < AHEAD && next < total) {
         const count = Math.min(perBatch, total - next);
-        queue.push(rpc.call<Uint8Array>('readBlocks', prefix, next, count, size, blockSize));
+        queue.push(rpc.call('readBlocks', prefix, next, count, size, blockSize));
         next += count;
       }
     };

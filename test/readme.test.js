@@ -18,6 +18,13 @@ afterAll(async () => {
 /** The README's names, moved under this run's prefix. */
 const local = (code) => code.replace(/(['"])(reports|legacy)\//g, `$1${RUN}/$2/`);
 
+test("the README's option table gives each option the default lib/options.ts has", () => {
+  const { OPTION_DEFAULTS, describeDefault } = require('../dist/options');
+  const section = readme.slice(readme.indexOf('### `new S3VFS(options)`'), readme.indexOf('### `vfs.open('));
+  const rows = new Map([...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim().replace(/`/g, '')]));
+  for (const [option, value] of Object.entries(OPTION_DEFAULTS)) expect({ option, readme: rows.get(option) }).toEqual({ option, readme: describeDefault(value) });
+});
+
 test('the README has the blocks this test runs', () => {
   expect(blocks.filter((b) => b.lang === 'js').length).toBeGreaterThanOrEqual(2);
   expect(blocks.some((b) => b.lang === 'sh' && b.code.includes('npx sqlite-s3vfs'))).toBe(true);

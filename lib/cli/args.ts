@@ -1,5 +1,6 @@
 // The command line's options: one table that parses, checks and documents them.
 import { parseArgs } from 'node:util';
+import { describeDefault, OPTION_DEFAULTS as D } from '../options';
 
 export class UsageError extends Error {}
 
@@ -17,9 +18,9 @@ export const OPTIONS: Record<string, OptionSpec> = {
   region: { type: 'string', value: 'NAME', help: 'region (default S3VFS_REGION, AWS_REGION, us-east-1)' },
   profile: { type: 'string', value: 'NAME', help: 'AWS profile for credentials (as AWS_PROFILE)' },
   'virtual-host': { type: 'boolean', help: 'virtual-hosted-style addressing with --endpoint (default: path style)' },
-  'block-size': { type: 'string', value: 'BYTES', help: 'block size of new databases (default 1 MiB; 4096 for the Python sqlite-s3vfs)' },
-  'cache-size': { type: 'string', value: 'BYTES', help: 'bytes of blocks to cache (default 64 MiB; k, M, G suffixes)' },
-  layout: { type: 'string', value: 'NAME', help: 'layout of new databases: versioned (default) or compat' },
+  'block-size': { type: 'string', value: 'BYTES', help: `block size of new databases (default ${describeDefault(D.blockSize)}; 4096 for the Python sqlite-s3vfs)` },
+  'cache-size': { type: 'string', value: 'BYTES', help: `bytes of blocks to cache (default ${describeDefault(D.cacheSize)}; k, M, G suffixes)` },
+  layout: { type: 'string', value: 'NAME', help: `layout of new databases: versioned or compat (default ${D.layout})` },
   'older-than': { type: 'string', value: 'TIME', help: 'gc: keep blocks unreferenced for less than this (default 1h; 30s, 10m, 0)' },
   param: { type: 'string', value: 'VALUE', help: 'query, exec: a bound parameter (?), in order; repeat for more', multiple: true },
   json: { type: 'boolean', help: 'rows as JSON lines (the default when stdout is not a terminal)' },

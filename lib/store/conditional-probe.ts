@@ -6,13 +6,13 @@
 import { S3VFSError } from '../errors';
 import { randomBytes } from 'node:crypto';
 import { putResolved } from './conditional-put';
-import { PreconditionFailed, type S3Objects } from './s3-objects';
+import { PreconditionFailed, type ObjectStore } from './object-store';
 
 export class ConditionalWritesProbe {
   private answer: Promise<void> | undefined;
 
   constructor(
-    private readonly s3: S3Objects,
+    private readonly s3: ObjectStore,
     private readonly bucket: string,
   ) {}
 

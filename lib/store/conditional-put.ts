@@ -3,7 +3,7 @@
 // the SDK's retry of a PUT that was applied. Either way the object is read back and
 // compared with what this PUT wrote: only then is the caller told "done" or "not done".
 import { S3VFSError } from '../errors';
-import { PreconditionFailed, type GetResult, type PutCondition, type S3Objects } from './s3-objects';
+import { PreconditionFailed, type GetResult, type PutCondition, type ObjectStore } from './object-store';
 
 /** The object could not be read back: whether the PUT was applied is not known. */
 export class UnknownOutcomeError extends S3VFSError {
@@ -28,7 +28,7 @@ export type PutOutcome =
  * UnknownOutcomeError when that cannot be found out, and with the S3 error itself when S3
  * refused the PUT outright (a 4xx other than 412).
  */
-export async function putResolved(s3: S3Objects, key: string, body: Uint8Array, condition: PutCondition): Promise<PutOutcome> {
+export async function putResolved(s3: ObjectStore, key: string, body: Uint8Array, condition: PutCondition): Promise<PutOutcome> {
   try {
     return { applied: true, etag: await s3.put(key, body, condition) };
   } catch (err) {

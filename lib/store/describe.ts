@@ -1,9 +1,10 @@
 // What a bucket holds, for people: the databases under a prefix (vfs.list, the CLI's ls)
 // and the state of one (vfs.info, the CLI's info). Read-only: nothing here writes.
 import { S3VFSError } from '../errors';
-import { blockIndexOf, blockPrefix, readListing } from './block-layout';
-import { blockKeyParts, leaseKey, manifestKey, parseManifest, pageSizeOf, versionedBlockPrefix } from './manifest';
-import { mapLimit, type S3Objects } from './s3-objects';
+import { blockIndexOf, blockPrefix, readListing } from './compat/block-layout';
+import { blockKeyParts, leaseKey, manifestKey, parseManifest, pageSizeOf, versionedBlockPrefix } from './versioned/manifest';
+import type { ObjectStore } from './object-store';
+import { mapLimit } from './map-limit';
 
 export interface DatabaseEntry {
   /** The database's name (its prefix). */
@@ -31,14 +32,14 @@ const DERIVED = /-(journal|wal|mj[0-9A-Fa-f]+)$/;
 
 /** The databases directly under `under` ('' for the top of the bucket): one LIST, then one
  *  or two small requests per database to tell its layout and size. */
-export async function listDatabases(s3: S3Objects, under: string, concurrency: number): Promise<DatabaseEntry[]> {
+export async function listDatabases(s3: ObjectStore, under: string, concurrency: number): Promise<DatabaseEntry[]> {
   const prefixes = await s3.listPrefixes(under ? `${under}/` : '');
   const names = prefixes.map((p) => p.slice(0, -1)).filter((n) => !DERIVED.test(n));
   const found = await mapLimit(names, concurrency, (name) => entryOf(s3, name));
   return found.filter((e): e is DatabaseEntry => e !== null);
 }
 
-async function entryOf(s3: S3Objects, name: string): Promise<DatabaseEntry | null> {
+async function entryOf(s3: ObjectStore, name: string): Promise<DatabaseEntry | null> {
   const got = await s3.get(manifestKey(name));
   if (got) return { name, layout: 'versioned', size: parseManifest(manifestKey(name), got.body).size };
   if ((await s3.head(`${name}/0000000000`)) === null) return null; // a folder, not a database
@@ -46,7 +47,7 @@ async function entryOf(s3: S3Objects, name: string): Promise<DatabaseEntry | nul
   return { name, layout: 'compat', size: listing.size };
 }
 
-async function seedListing(s3: S3Objects, name: string) {
+async function seedListing(s3: ObjectStore, name: string) {
   const listed = await s3.list(blockPrefix(name));
   const blocks = listed.map((o) => ({ index: blockIndexOf(name, o.key), size: o.size })).filter((b) => b.index >= 0);
   const b0 = blocks.find((b) => b.index === 0);
@@ -55,7 +56,7 @@ async function seedListing(s3: S3Objects, name: string) {
 }
 
 /** The state of one database. */
-export async function describeDatabase(s3: S3Objects, name: string): Promise<DatabaseInfo> {
+export async function describeDatabase(s3: ObjectStore, name: string): Promise<DatabaseInfo> {
   const got = await s3.get(manifestKey(name));
   if (got) {
     const m = parseManifest(manifestKey(name), got.body);

@@ -2,20 +2,21 @@
 // behind them, and the order in which written data must reach the bucket.
 import { S3VFSError } from '../errors';
 import { prefixProblem } from '../prefix';
-import { BlockFile, type BlockWrite, type StoreContext } from './block-file';
+import type { BlockWrite, CachedFile } from './cached-file';
+import { SeedFile } from './compat/seed-file';
+import type { StoreContext } from './store-context';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
-import { blockKey, blockPrefix } from './block-layout';
+import { blockKey, blockPrefix } from './compat/block-layout';
 import { inFamily } from './family';
-import { MemoryFile } from './memory-file';
-import { VersionedFile } from './versioned-file';
+import { VersionedFile } from './versioned/versioned-file';
 
 interface Handle {
-  file: BlockFile;
+  file: CachedFile;
   flags: number;
 }
 
 export class FileTable {
-  private readonly byName = new Map<string, BlockFile>();
+  private readonly byName = new Map<string, CachedFile>();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
   /** Databases written since the end of their last write transaction. */
@@ -27,7 +28,7 @@ export class FileTable {
   ) {}
 
   /** The known file of that name, read from the bucket the first time. */
-  async file(name: string, isMain = false): Promise<BlockFile> {
+  async file(name: string, isMain = false): Promise<CachedFile> {
     let f = this.byName.get(name);
     if (!f) {
       f = isMain ? await this.loadDatabase(name) : await this.loadFamilyFile(name);
@@ -42,38 +43,35 @@ export class FileTable {
    * database has a block 0, so a HEAD of it (a tenth of a LIST's price) settles that a
    * new versioned database is new.
    */
-  private async loadDatabase(name: string): Promise<BlockFile> {
+  private async loadDatabase(name: string): Promise<CachedFile> {
     const versioned = new VersionedFile(name, this.ctx, this.ctx.blockSize, this.ctx.leaseTtlMs);
     await versioned.load();
     if (versioned.manifest) return versioned;
     if (this.ctx.layout === 'versioned' && (await this.ctx.s3.head(blockKey(name, 0))) === null) return versioned;
-    const seed = new BlockFile(name, this.ctx, this.ctx.blockSize);
-    await seed.load();
+    const seed = await SeedFile.open(name, this.ctx);
     return seed.exists || this.ctx.layout === 'compat' ? seed : versioned;
   }
 
-  /** A journal (or WAL, super-journal) of a versioned database stays in memory; one of a
-   *  seed-layout database is cut like it, whatever the default, so that another reader of
-   *  the database can roll it back. */
-  private async loadFamilyFile(name: string): Promise<BlockFile> {
+  /** A journal (or WAL, super-journal) is the database's layout's to make (a versioned
+   *  database keeps it in memory; a seed-layout one cuts it into blocks like itself, so
+   *  that another reader of the database can roll it back). Without an open database, it
+   *  is read as the seed layout has it. */
+  private async loadFamilyFile(name: string): Promise<CachedFile> {
     const main = this.mainOf(name);
-    if (main instanceof VersionedFile) return new MemoryFile(name, this.ctx, main.B);
-    const f = new BlockFile(name, this.ctx, main?.B ?? this.ctx.blockSize);
-    await f.load();
-    return f;
+    return main ? main.derivedFile(name) : SeedFile.open(name, this.ctx);
   }
 
-  private mainOf(name: string): BlockFile | undefined {
-    let best: BlockFile | undefined;
+  private mainOf(name: string): CachedFile | undefined {
+    let best: CachedFile | undefined;
     for (const [n, f] of this.byName) {
       if (n !== name && inFamily(name, n) && (!best || n.length > best.name.length)) best = f;
     }
     return best;
   }
 
-  handle(id: number): BlockFile {
+  handle(id: number): CachedFile {
     const h = this.handles.get(id);
-    if (!h) throw new Error(`no open file with handle ${id}`);
+    if (!h) throw new S3VFSError(`no open file with handle ${id}`, 'EPROTO');
     return h.file;
   }
 
@@ -95,13 +93,13 @@ export class FileTable {
     }
     const f = await this.file(name, (flags & SQLITE_OPEN_MAIN_DB) !== 0);
     // A memory journal's content is the main thread's: it says whether it exists.
-    if (!f.exists && !(flags & SQLITE_OPEN_CREATE) && !(f instanceof MemoryFile)) {
+    if (!f.exists && !(flags & SQLITE_OPEN_CREATE) && !f.inMemory) {
       throw new S3VFSError(`no database at s3://${this.bucket}/${blockPrefix(name)} (the prefix holds no blocks)`, 'ENOENT');
     }
     f.openCount++;
     const id = this.nextHandle++;
     this.handles.set(id, { file: f, flags });
-    return { id, size: f.size, blockSize: f.B, inMemory: f instanceof MemoryFile };
+    return { id, size: f.size, blockSize: f.B, inMemory: f.inMemory };
   }
 
   /** Closes a handle; true when the database's uncommitted writes were dropped (see endWrite). */
@@ -113,7 +111,7 @@ export class FileTable {
     await this.flushFamily(h.file.name);
     const dropped = this.dropUncommitted(h.file.name);
     if (h.flags & SQLITE_OPEN_DELETEONCLOSE) await h.file.remove();
-    if (h.file instanceof VersionedFile && h.file.openCount === 0) await h.file.releaseLease();
+    if (h.file.openCount === 0) await h.file.lastClosed();
     return dropped;
   }
 
@@ -124,11 +122,11 @@ export class FileTable {
    * With at most one file dirty at a time, uploads follow SQLite's own write order
    * even when synchronous=OFF means it never calls xSync.
    */
-  private async beforeChange(f: BlockFile): Promise<void> {
+  private async beforeChange(f: CachedFile): Promise<void> {
     // A versioned database needs no such order: nothing counts until its manifest does.
-    if (!isSeedLayout(f)) return;
+    if (!f.ordered) return;
     for (const other of this.byName.values()) {
-      if (other !== f && isSeedLayout(other) && other.isDirty) await other.flush();
+      if (other !== f && other.ordered && other.isDirty) await other.upload();
     }
   }
 
@@ -140,17 +138,17 @@ export class FileTable {
     // A big transaction must not hold the whole database in memory. Uploading early is
     // what an OS does with dirty pages; SQLite's order still holds, since any journal
     // data went up before this file was first written (beforeChange).
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.upload();
   }
 
   /** Changes written on the main thread, with the file's new size; returns the blocks
-   *  that must come again whole (see BlockFile.applyWrites). */
+   *  that must come again whole (see CachedFile.applyWrites). */
   async applyWrites(id: number, size: number, writes: BlockWrite[]): Promise<number[]> {
     const f = this.handle(id);
     await this.beforeChange(f);
     this.noteWrite(id);
     const missing = await f.applyWrites(size, writes);
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.upload();
     return missing;
   }
 
@@ -176,10 +174,9 @@ export class FileTable {
    */
   async sync(id: number): Promise<void> {
     const h = this.handles.get(id);
-    // A versioned database commits at its own sync; its journal is memory.
     if (!h) return;
-    if (h.file instanceof VersionedFile) return h.file.flush();
-    if (!isSeedLayout(h.file)) return;
+    // A versioned database commits at its own sync; its journal is memory.
+    if (!h.file.ordered) return h.file.commit();
     if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.mainName(h.file.name))) return;
     // Failed, the files keep what was written, as a disk keeps data an fsync failed to
     // make durable: SQLite rolls the transaction back from the journal it wrote.
@@ -192,7 +189,7 @@ export class FileTable {
   }
 
   /** A database and the files SQLite derives from its name, the database first. */
-  private family(name: string): BlockFile[] {
+  private family(name: string): CachedFile[] {
     const main = this.mainName(name);
     const files = [...this.byName].filter(([n]) => inFamily(n, main)).map(([, f]) => f);
     return files.sort((a, b) => Number(b.name === main) - Number(a.name === main));
@@ -206,9 +203,9 @@ export class FileTable {
    * it hot: the connection must see that, as every other reader does).
    */
   async flushFamily(name: string, discard = true): Promise<void> {
-    const files = this.family(name).filter(isSeedLayout);
+    const files = this.family(name).filter((f) => f.ordered);
     try {
-      for (const f of files) if (f.isDirty) await f.flush();
+      for (const f of files) if (f.isDirty) await f.upload();
     } catch (err) {
       if (discard) for (const f of files) await f.discard();
       throw err;
@@ -222,16 +219,12 @@ export class FileTable {
    * main thread then forgets its copy too.
    */
   private dropUncommitted(name: string): boolean {
-    const main = this.byName.get(this.mainName(name));
-    if (!(main instanceof VersionedFile) || !main.isDirty) return false;
-    main.dropUncommitted();
-    return true;
+    return this.byName.get(this.mainName(name))?.dropUncommitted() ?? false;
   }
 
   /** The start of a write transaction on a database: a versioned one takes its lease. */
   async beginWrite(id: number): Promise<void> {
-    const f = this.handle(id);
-    if (f instanceof VersionedFile) await f.beginWrite();
+    await this.handle(id).beginWrite();
   }
 
   /** The end of a write transaction: a seed-layout database's family goes up; a versioned
@@ -253,23 +246,23 @@ export class FileTable {
   async phaseTwo(id: number): Promise<boolean> {
     const f = this.handle(id);
     const main = this.byName.get(this.mainName(f.name));
-    if (!(main instanceof VersionedFile)) {
+    if (!main || main.ordered) {
       await this.flushFamily(f.name);
       this.databasesWritten.delete(this.mainName(f.name));
       return false;
     }
     if (!main.isDirty) return false;
     try {
-      await main.flush();
+      await main.commit();
       return false;
     } catch {
-      return true; // flush() dropped it; the next transaction reads the manifest again
+      return true; // commit() dropped it; the next transaction reads the manifest again
     }
   }
 
   /** Uploads every seed-layout file (at shutdown, when no transaction is under way). */
   async flushAll(): Promise<void> {
-    for (const f of this.byName.values()) if (f.isDirty && isSeedLayout(f)) await this.flushFamily(f.name);
+    for (const f of this.byName.values()) if (f.isDirty && f.ordered) await this.flushFamily(f.name);
   }
 
   async access(name: string): Promise<boolean> {
@@ -283,7 +276,7 @@ export class FileTable {
       await f.remove();
     } catch (err) {
       // Its answers lost, a DELETE may have been applied or not: the bucket says which.
-      if (isSeedLayout(f)) await f.discard();
+      if (f.ordered) await f.discard();
       throw err;
     }
   }
@@ -293,7 +286,7 @@ export class FileTable {
     if (pragma.toLowerCase() !== 'journal_mode') return null;
     const f = this.handle(id);
     const mode = value.trim().replace(/^['"]|['"]$/g, '').toLowerCase();
-    if (isSeedLayout(f) && (mode === 'off' || mode === 'memory')) {
+    if (f.ordered && (mode === 'off' || mode === 'memory')) {
       return `journal_mode=${mode} is refused on '${f.name}': in the compat (seed) layout the rollback journal in the bucket ` +
         'is what makes a commit crash-safe, and without it a crash in the middle of one leaves the database corrupt; use DELETE, TRUNCATE or PERSIST';
     }
@@ -326,10 +319,4 @@ export class FileTable {
     const f = this.byName.get(name);
     if (f && f.openCount === 0 && !f.isDirty) this.byName.delete(name);
   }
-}
-
-/** A file of the seed layout, whose crash safety rests on upload order (not a versioned
- *  database or its memory journal). */
-function isSeedLayout(f: BlockFile): boolean {
-  return !(f instanceof VersionedFile) && !(f instanceof MemoryFile);
 }

@@ -4,10 +4,11 @@
 // (of two migrations at once, one wins). From then on every write makes new block
 // objects and the seed blocks are left as they were, for gc to delete once replaced.
 import { S3VFSError } from '../errors';
-import { BlockFile, type StoreContext } from './block-file';
-import { blockKey, blockPrefix } from './block-layout';
-import { emptyManifest, manifestKey, pageSizeOf, parseManifest, type Manifest } from './manifest';
-import { commitManifest } from './manifest-commit';
+import { SeedFile } from './compat/seed-file';
+import type { StoreContext } from './store-context';
+import { blockKey, blockPrefix } from './compat/block-layout';
+import { emptyManifest, manifestKey, pageSizeOf, parseManifest, type Manifest } from './versioned/manifest';
+import { commitManifest } from './versioned/manifest-commit';
 
 export interface MigrateReport {
   /** False when the database was versioned already. */
@@ -23,8 +24,7 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
   const existing = await s3.get(manifestKey(name));
   if (existing) return already(parseManifest(manifestKey(name), existing.body));
 
-  const seed = new BlockFile(name, ctx, ctx.blockSize);
-  await seed.load();
+  const seed = await SeedFile.open(name, ctx);
   if (!seed.exists) throw new S3VFSError(`no database at ${blockPrefix(name)} to migrate (no manifest and no seed blocks)`, 'ENOENT');
   await ctx.conditional.verify(name);
   const journal = (await s3.list(blockPrefix(`${name}-journal`))).map((o) => o.key);

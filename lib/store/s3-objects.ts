@@ -16,25 +16,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { describeS3Error } from '../errors';
+import { LIMITS } from '../options';
 import type { Counters } from '../stats';
-
-export interface ListedObject {
-  key: string;
-  size: number;
-  etag?: string;
-  lastModified?: Date;
-}
-
-/** A conditional PUT found the object not in the state it required (HTTP 412). */
-export class PreconditionFailed extends Error {
-  constructor(readonly key: string) {
-    super(`the conditional PUT of ${key} failed: the object changed`);
-    this.name = 'PreconditionFailed';
-  }
-}
-
-/** What a conditional PUT requires: no object yet, or the object with this ETag. */
-export type PutCondition = { ifNoneMatch: '*' } | { ifMatch: string };
+import { PreconditionFailed, type GetResult, type ListedObject, type ObjectStore, type PutCondition } from './object-store';
 
 export interface StoreConnection {
   bucket: string;
@@ -44,7 +28,6 @@ export interface StoreConnection {
   maxSockets: number;
 }
 
-export type GetResult = { body: Uint8Array; etag?: string; lastModified?: Date } | null;
 
 /** An attempt passed its deadline (headers or body): retried if the request is repeatable. */
 export class DeadlineError extends Error {
@@ -63,7 +46,8 @@ interface Streamed {
   destroy?(err?: Error): void;
 }
 
-export class S3Objects {
+/** The ObjectStore of a bucket, over the AWS SDK. */
+export class S3Objects implements ObjectStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly endpoint: string;
@@ -258,8 +242,8 @@ export class S3Objects {
   }
 
   async deleteKeys(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 1000) {
-      const batch = keys.slice(i, i + 1000);
+    for (let i = 0; i < keys.length; i += LIMITS.deleteBatch) {
+      const batch = keys.slice(i, i + LIMITS.deleteBatch);
       this.counters.add('delete');
       let out;
       try {
@@ -279,26 +263,6 @@ export class S3Objects {
   destroy(): void {
     this.client.destroy();
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; rejects with the first error. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed: unknown;
-  const lane = async () => {
-    while (next < items.length && failed === undefined) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed !== undefined) throw failed;
-  return results;
 }
 
 /** The endpoint as messages name it: never with a password (http://user:pass@host). */

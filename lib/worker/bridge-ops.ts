@@ -1,7 +1,7 @@
 // What each bridge op does to the file table.
 import type { BridgeLayout } from '../../binding';
 import * as C from '../sqlite-codes';
-import type { BlockWrite } from '../store/block-file';
+import type { BlockWrite } from '../store/cached-file';
 import type { FileTable } from '../store/file-table';
 import type { Reply, Request } from './bridge-server';
 import { S3VFSError } from '../errors';

@@ -2,6 +2,7 @@
 // for the main thread to post a request, serves it asynchronously, posts the reply.
 import type { BridgeLayout } from '../../binding';
 import { toReport } from '../errors';
+import { S3VFSError } from '../errors';
 
 export interface Request {
   op: number;
@@ -90,7 +91,7 @@ export class BridgeServer {
       reply = { status, data: bytes.subarray(0, errorLen), result: (err as { stateDropped?: boolean })?.stateDropped ? 1 : 0 };
     }
     const data = reply.data;
-    if (data && data.length > this.data.length) throw new Error('bridge reply larger than the shared buffer');
+    if (data && data.length > this.data.length) throw new S3VFSError('bridge reply larger than the shared buffer', 'EPROTO');
     if (data) this.data.set(data);
     i32[L.REPLY_LEN] = data ? data.length : 0;
     i32[L.ERROR_LEN] = errorLen;

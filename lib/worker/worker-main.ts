@@ -1,5 +1,6 @@
 // Entry point of the worker thread that owns all S3 I/O.
 import { parentPort, workerData } from 'node:worker_threads';
+import { LIMITS } from '../options';
 import { serveRpc } from '../rpc';
 import { Counters } from '../stats';
 import { BlockCache } from '../store/block-cache';
@@ -36,7 +37,7 @@ const i32 = new Int32Array(config.sab);
 
 // Atomics.waitAsync does not keep a worker alive; this timer does, and its ticks
 // show the main thread that the worker still runs.
-const heartbeat = setInterval(() => Atomics.add(i32, L.HEARTBEAT, 1), 100);
+const heartbeat = setInterval(() => Atomics.add(i32, L.HEARTBEAT, 1), LIMITS.heartbeatMs);
 
 function die(err: unknown): void {
   server.markDead(err);

@@ -1,5 +1,5 @@
 // The compact table of block ETags gives back exactly what was put in it.
-const { EtagTable } = require('../../dist/store/etag-table');
+const { EtagTable } = require('../../dist/store/compat/etag-table');
 
 test('MD5 ETags, quoted or not, and other forms come back as they were set', () => {
   const t = new EtagTable();

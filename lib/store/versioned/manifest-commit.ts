@@ -4,10 +4,10 @@
 // the very same bytes: it lands now, or a late copy of the first one did (the read-back
 // sees it), and either way the commit is done; a copy still on its way later finds the
 // manifest changed and is refused by its If-Match.
-import { S3VFSError } from '../errors';
-import { putResolved, UnknownOutcomeError } from './conditional-put';
+import { S3VFSError } from '../../errors';
+import { putResolved, UnknownOutcomeError } from '../conditional-put';
 import { encodeManifest, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
-import type { GetResult, S3Objects } from './s3-objects';
+import type { GetResult, ObjectStore } from '../object-store';
 
 /** The manifest a writer last read or wrote: what its conditional PUT compares with. */
 export interface ManifestState {
@@ -24,7 +24,7 @@ const MAX_PUTS = 3;
  * (nothing changed), with S3's own error when S3 refused the PUT, and with EUNKNOWN when
  * the outcome cannot be found out.
  */
-export async function commitManifest(s3: S3Objects, name: string, base: ManifestState, next: Manifest): Promise<ManifestState> {
+export async function commitManifest(s3: ObjectStore, name: string, base: ManifestState, next: Manifest): Promise<ManifestState> {
   const key = manifestKey(name);
   const m: Manifest = { ...next, id: newManifestId() };
   const body = encodeManifest(m);

@@ -2,6 +2,8 @@
 // blocks of blockSize bytes; block i is the object `N/` + i as 10 zero-padded digits;
 // every block is full except the last, which may be short. See docs/FORMAT.md.
 
+import { S3VFSError } from '../../errors';
+
 const DIGITS = 10;
 const BLOCK_KEY = /^\d{10}$/;
 
@@ -17,15 +19,6 @@ export function blockPrefix(name: string): string {
 export function blockIndexOf(name: string, key: string): number {
   const tail = key.slice(name.length + 1);
   return BLOCK_KEY.test(tail) ? Number(tail) : -1;
-}
-
-export function blockCount(size: number, blockSize: number): number {
-  return Math.ceil(size / blockSize);
-}
-
-/** The length of block `index` of a file of `size` bytes. */
-export function blockLength(index: number, size: number, blockSize: number): number {
-  return Math.max(0, Math.min(blockSize, size - index * blockSize));
 }
 
 export interface ListedBlock {
@@ -57,9 +50,10 @@ export function readListing(name: string, blocks: ListedBlock[], blockSize: numb
   let size = 0;
   for (const b of sorted) {
     if (b.size > blockSize) {
-      throw new Error(
+      throw new S3VFSError(
         `block ${b.index} of '${name}' has ${b.size} bytes but the block size is ${blockSize}: ` +
           `open it with the block size it was written with (blockSize: ${b.size})`,
+        'EBLOCKSIZE',
       );
     }
     if (b.index !== count || b.size === 0 || size % blockSize !== 0) break;

@@ -1,35 +1,17 @@
-// One file of the block store (a database, a journal): its size, cached blocks and
-// the blocks written but not yet uploaded. Byte-level reads and writes become block
-// reads and read-modify-writes here, so the C++ side never sees blocks.
-import { randomBytes } from 'node:crypto';
-import { BlockCache, type CacheOwner } from './block-cache';
-import { blockCount, blockIndexOf, blockKey, blockLength, blockPrefix, readListing } from './block-layout';
+// The layout-free core of a file of the block store (a database, a journal): its size, its
+// cached blocks, the blocks written but not yet uploaded, read-ahead, range reads and the
+// read-modify-write of partial blocks. Byte-level reads and writes become block reads and
+// writes here. Where the blocks live in the bucket, how they go up and what makes a
+// commit is each layout's: compat/seed-file.ts (the Python library's layout),
+// versioned/versioned-file.ts (a manifest of immutable blocks) and versioned/memory-file.ts
+// (a versioned database's journal, never uploaded). FileTable asks no file which layout it
+// is in: it asks the questions below.
+import type { CacheOwner } from './block-cache';
+import { blockCount, blockLength } from './blocks';
 import { S3VFSError } from '../errors';
-import type { ConditionalWritesProbe } from './conditional-probe';
-import { putResolved } from './conditional-put';
-import { EtagTable } from './etag-table';
-import { isJournalName } from './family';
-import { mapLimit, type S3Objects } from './s3-objects';
-
-export interface StoreContext {
-  s3: S3Objects;
-  /** Block size of new files; a file listed with two or more blocks uses its own. */
-  blockSize: number;
-  cache: BlockCache;
-  concurrency: number;
-  /** A file with more than this many bytes waiting is uploaded before the next write. */
-  maxDirtyBytes: number;
-  /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
-  maxStalenessMs: number;
-  /** Bytes of a range GET for a first, out-of-sequence read of a large block; 0: none. */
-  rangeReadSize: number;
-  /** The layout of new databases: versioned (manifest, leases) or the seed's. */
-  layout: 'versioned' | 'compat';
-  /** How long a writer's lease lasts without renewal. */
-  leaseTtlMs: number;
-  /** Asks the server, once, whether it honours conditional writes (versioned layout). */
-  conditional: ConditionalWritesProbe;
-}
+import { mapLimit } from './map-limit';
+import type { GetResult } from './object-store';
+import type { StoreContext } from './store-context';
 
 /** Bytes written into one block on the main thread, at `offset` within the block. */
 export interface BlockWrite {
@@ -41,42 +23,25 @@ export interface BlockWrite {
 /** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
 export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Array; start: number };
 
+/** A whole database written anew (vfs.deserialize): blocks from 1, then block 0 and the
+ *  layout's commit; or abort, which removes what was uploaded. */
+export interface Replacement {
+  putBlock(index: number, bytes: Uint8Array): Promise<void>;
+  commit(size: number, block0: Uint8Array): Promise<void>;
+  abort(fromIndex: number): Promise<void>;
+}
+
 let nextOwnerId = 1;
 
-/**
- * A journal's tombstone: its first byte zero (to SQLite, and so to the Python reader, a
- * journal that is not hot), the rest random, so that no two have the same ETag.
- */
-const TOMBSTONE_BYTES = 16;
-function newTombstone(): Uint8Array {
-  const bytes = new Uint8Array(TOMBSTONE_BYTES);
-  bytes.set(randomBytes(8), 8);
-  return bytes;
-}
-/**
- * Journals have tombstones when blocks are larger than SQLite's journal header (28 bytes):
- * SQLite writes that header whole and a PUT is atomic, so a journal's block 0 of 16 bytes
- * is then a tombstone, never part of a journal.
- */
-function hasTombstones(name: string, blockSize: number): boolean {
-  return blockSize >= 28 && isJournalName(name);
-}
 const READ_AHEAD_BYTES = 32 << 20;
 const MIN_PIECES_TRIED = 8;
 
-export class BlockFile implements CacheOwner {
+export abstract class CachedFile implements CacheOwner {
   /** Size including writes not yet uploaded. */
   size = 0;
   openCount = 0;
-  /** Blocks that exist in the bucket, as of the last listing or upload. */
+  /** Blocks that exist in the bucket, as of the last load or upload. */
   protected stored = 0;
-  /** Blocks in the bucket that are not part of the file (see readListing). */
-  private orphans: number[] = [];
-  private etag0: string | undefined;
-  /** What each block object in the bucket holds, as this writer last saw it (listed or put). */
-  private readonly etags = new EtagTable();
-  /** Block 0 in the bucket is a journal's tombstone (see dropBlocks): the file is empty. */
-  private emptyBlock0 = false;
   protected readonly blocks = new Map<number, Uint8Array>();
   protected readonly dirty = new Set<number>();
   /** How many times each block was written: an upload knows whether its bytes are still the latest. */
@@ -111,6 +76,72 @@ export class BlockFile implements CacheOwner {
     this.B = blockSize;
   }
 
+  // ---- What each layout says about itself and does its own way ----
+
+  /** Reads the file's state from the bucket (its size, where its blocks are). */
+  abstract load(): Promise<void>;
+
+  /** The object that holds block `index` (which lies below `stored`). */
+  protected abstract keyOf(index: number): string;
+
+  /** Whether crash safety rests on the order in which this file's writes reach the bucket
+   *  relative to the other files of its database (the seed layout's rollback journal):
+   *  FileTable then uploads the family in SQLite's order. */
+  abstract get ordered(): boolean;
+
+  /** The file lives in the main thread's memory only (a versioned database's journal). */
+  get inMemory(): boolean {
+    return false;
+  }
+
+  /** Written blocks go up, without committing anything: to free memory in a long
+   *  transaction, or (ordered files) in the order FileTable keeps. */
+  abstract upload(): Promise<void>;
+
+  /** SQLite's durability point for this file (xSync): the versioned layout's commit. An
+   *  ordered file's commit point is its journal's end, which FileTable keeps. */
+  abstract commit(): Promise<void>;
+
+  /** Checks whether another client changed the file since it was cached; true (and the
+   *  cache dropped) if so. Asks S3 at most once per `within` ms. */
+  abstract revalidate(within?: number): Promise<boolean>;
+
+  /** Deletes the file from the bucket. */
+  abstract remove(): Promise<void>;
+
+  /** The file of a name SQLite derives from this database's (its journal, ...). */
+  abstract derivedFile(name: string): Promise<CachedFile>;
+
+  /** Starts writing the whole database anew (vfs.deserialize). */
+  abstract startReplace(blockSize: number): Promise<Replacement>;
+
+  /** The start of a write transaction (a versioned database takes its lease). */
+  async beginWrite(): Promise<void> {}
+
+  /** The last handle on the file was closed (a versioned database lets its lease go). */
+  async lastClosed(): Promise<void> {}
+
+  /** At the end of a write transaction or a close: writes SQLite never committed are
+   *  dropped where the layout has nothing to roll them back with. True if any were. */
+  dropUncommitted(): boolean {
+    return false;
+  }
+
+  /**
+   * Throws if the bytes read for block `index` from object `key` (null: only part of them, a
+   * range GET) are not what the layout says that object holds. Nothing, unless the layout
+   * records something to check.
+   */
+  checkBlock(_index: number, _key: string, _bytes: Uint8Array | null): void {}
+
+  /** Whether a block fetched from the bucket may be cached: false when it shows that the
+   *  file changed under this reader (the next revalidate() reloads it). */
+  protected fetchedIsCurrent(_index: number, _got: NonNullable<GetResult>): boolean {
+    return true;
+  }
+
+  // ---- The cache, shared by every layout ----
+
   get exists(): boolean {
     return this.size > 0;
   }
@@ -124,53 +155,9 @@ export class BlockFile implements CacheOwner {
     return this.dirty.size > 0 || this.stored !== blockCount(this.size, this.B);
   }
 
-  private orphansFrom(count: number): number[] {
-    return this.orphans.filter((i) => i >= count);
-  }
-
-  /** Reads the file's size from a listing of its blocks (the one LIST a file costs). */
-  async load(): Promise<void> {
-    const listed = await this.ctx.s3.list(blockPrefix(this.name));
-    const all = listed
-      .map((o) => ({ index: blockIndexOf(this.name, o.key), size: o.size, etag: o.etag }))
-      .filter((b) => b.index >= 0);
-    this.dropCache();
-    const tombstone = hasTombstones(this.name, this.B) && all.find((b) => b.index === 0)?.size === TOMBSTONE_BYTES;
-    const blocks = tombstone ? all.filter((b) => b.index !== 0) : all;
-    // The block size is not stored anywhere; a full block 0 followed by block 1 tells it.
-    const b0 = blocks.find((b) => b.index === 0);
-    if (b0 && blocks.some((b) => b.index === 1)) this.B = b0.size;
-    const listing = readListing(this.name, blocks, this.B);
-    this.stale = false;
-    this.size = listing.size;
-    this.stored = listing.count;
-    this.orphans = listing.orphans;
-    this.etag0 = listing.count > 0 ? blocks.find((b) => b.index === 0)?.etag : undefined;
-    this.etags.clear();
-    for (const b of all) if (b.etag) this.etags.set(b.index, b.etag);
-    this.emptyBlock0 = tombstone;
-  }
-
   /** The object that holds block `index` of the file as last read or written. */
   objectKey(index: number): string {
     return this.keyOf(index);
-  }
-
-  /** The object that holds block `index` (which lies below `stored`). */
-  protected keyOf(index: number): string {
-    return blockKey(this.name, index);
-  }
-
-  /**
-   * Throws if the bytes read for block `index` from object `key` (null: only part of them, a
-   * range GET) are not what the layout says that object holds. The seed layout records
-   * nothing to check.
-   */
-  checkBlock(_index: number, _key: string, _bytes: Uint8Array | null): void {}
-
-  /** Frees memory in a long transaction: written blocks go up, without committing anything. */
-  async spill(): Promise<void> {
-    await this.flush();
   }
 
   evictBlock(index: number): void {
@@ -278,16 +265,10 @@ export class BlockFile implements CacheOwner {
         throw this.vanished(index, key);
       }
       if (got.body.length !== want) {
-        throw new Error(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`);
+        throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
       }
       this.checkBlock(index, key, got.body);
-      if (generation !== this.generation || this.blocks.has(index)) return got.body;
-      if (index === 0 && this.etag0 !== undefined && got.etag !== this.etag0) {
-        // Another client changed the file since we listed it (SQLite reads the header
-        // before it takes a lock). Keep the old ETag so the next revalidate() reloads.
-        return got.body;
-      }
-      if (index === 0) this.etag0 = got.etag;
+      if (generation !== this.generation || this.blocks.has(index) || !this.fetchedIsCurrent(index, got)) return got.body;
       this.cacheClean(index, got.body);
       return got.body;
     })();
@@ -360,16 +341,17 @@ export class BlockFile implements CacheOwner {
       throw this.vanished(index, key);
     }
     if (got.body.length !== end - start) {
-      throw new Error(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`);
+      throw new S3VFSError(`block ${index} of '${this.name}' gave ${got.body.length} bytes for a range of ${end - start}: changed by another client?`, 'ECHANGED');
     }
     this.checkBlock(index, key, null);
     return got.body;
   }
 
   private vanished(index: number, key: string): Error {
-    return new Error(
+    return new S3VFSError(
       `block ${index} of '${this.name}' (${key}) has vanished from the bucket: deleted by another client, ` +
         'or by vfs.gc with an olderThan shorter than this read transaction?',
+      'EVANISHED',
     );
   }
 
@@ -445,7 +427,7 @@ export class BlockFile implements CacheOwner {
     for (const { index, offset, bytes } of writes) {
       const newLen = blockLength(index, newSize, this.B);
       if (offset + bytes.length > newLen) {
-        throw new Error(`a write of ${bytes.length} bytes at ${offset} in block ${index} of '${this.name}' passes its end (${newLen} bytes)`);
+        throw new S3VFSError(`a write of ${bytes.length} bytes at ${offset} in block ${index} of '${this.name}' passes its end (${newLen} bytes)`, 'EPROTO');
       }
       const whole = offset === 0 && bytes.length === newLen;
       if (!whole && (missing.has(index) || (index < this.stored && !this.blocks.has(index)))) {
@@ -481,36 +463,29 @@ export class BlockFile implements CacheOwner {
   }
 
   /**
-   * Uploads written blocks, in parallel, in an order that a writer killed at any point
-   * leaves a listing readListing understands: blocks past the end are deleted first (a
-   * stale full block after a new short one would read as part of the file), and a short
-   * block 0 is filled before block 1 appears. Other blocks may land in any order; until
-   * all have, the file ends at the first gap or short block, and the journal restores it.
+   * Blocks [from, from + count) of a file of `size` bytes in blocks of `blockSize`, fetched
+   * in parallel past the cache, concatenated (vfs.serialize, which must not evict what
+   * queries use).
    */
-  async flush(): Promise<void> {
-    const count = blockCount(this.size, this.B);
-    const stale: number[] = this.orphansFrom(count);
-    for (let i = count; i < this.stored; i++) stale.push(i);
-    if (stale.length) {
-      await this.dropBlocks(stale);
-      this.stored = Math.min(this.stored, count);
-      this.orphans = this.orphans.filter((i) => i < count);
-      if (count === 0) this.etag0 = undefined;
+  async readUncached(from: number, count: number, size: number, blockSize: number): Promise<Uint8Array> {
+    const indexes = Array.from({ length: count }, (_, i) => from + i);
+    const parts = await mapLimit(indexes, this.ctx.concurrency, async (i) => {
+      const key = this.objectKey(i);
+      const got = await this.ctx.s3.get(key);
+      const want = Math.min(blockSize, size - i * blockSize);
+      if (!got || got.body.length !== want) {
+        throw new S3VFSError(`block ${i} of '${this.name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
+      }
+      this.checkBlock(i, key, got.body);
+      return got.body;
+    });
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
     }
-    const upload = async (i: number) => {
-      const bytes = this.blocks.get(i)!;
-      const before = this.writesOf(i);
-      const etag = await this.putBlock(i, bytes);
-      if (i === 0) this.emptyBlock0 = false;
-      if (!this.uploaded(i, before, bytes)) return;
-      if (i === 0) this.etag0 = etag;
-    };
-    // Block 0 tells readers the block size, so a short block 0 is filled before block 1
-    // can appear. A later short block needs no such care: past it, blocks are orphans.
-    if (this.stored === 1 && this.dirty.has(0)) await upload(0);
-    await mapLimit([...this.dirty].sort((a, b) => a - b), this.ctx.concurrency, upload);
-    this.stored = count;
-    this.orphans = [];
+    return out;
   }
 
   /**
@@ -522,108 +497,5 @@ export class BlockFile implements CacheOwner {
     this.dropCache();
     this.stale = true;
     await this.load().catch(() => undefined);
-  }
-
-  /**
-   * PUTs a block on the condition that its object still holds what this writer last saw
-   * (If-Match its ETag, or If-None-Match: * for a block not in the bucket). A copy of an
-   * earlier PUT sent again after a lost answer, landing late after a newer write of the
-   * block, is then refused instead of undoing it. A server that ignores conditions is no
-   * worse off than without them; one that rejects them gets plain PUTs from then on.
-   */
-  private async putBlock(index: number, bytes: Uint8Array): Promise<string | undefined> {
-    const etag = await this.putOnCondition(index, bytes);
-    // What the bucket holds now, whether or not the block was written again meanwhile.
-    if (etag) this.etags.set(index, etag);
-    else this.etags.delete(index);
-    return etag;
-  }
-
-  private async putOnCondition(index: number, bytes: Uint8Array): Promise<string | undefined> {
-    const key = blockKey(this.name, index);
-    const s3 = this.ctx.s3;
-    if (!s3.conditionalPuts) return s3.put(key, bytes);
-    let known = this.etags.get(index);
-    // The seed layout has one writer: whatever else a block holds is a late copy, of this
-    // writer's earlier PUT or of one from a writer that died (its PUTs in flight may land
-    // while the next connection rolls its journal back), and is overwritten, still on
-    // condition. Only a block that keeps changing fails the commit.
-    for (let tries = 3; ; tries--) {
-      let r;
-      try {
-        r = await putResolved(s3, key, bytes, known ? { ifMatch: known } : { ifNoneMatch: '*' });
-      } catch (err) {
-        if (!/^(NotImplemented|InvalidArgument)$/.test((err as { code?: string }).code ?? '')) throw err;
-        s3.conditionalPuts = false;
-        return s3.put(key, bytes);
-      }
-      if (r.applied) return r.etag;
-      // Still what this writer saw: the PUT just did not land, a failure like any other.
-      if (r.current ? r.current.etag === known : known === undefined) throw r.error;
-      if (tries > 1) {
-        known = r.current?.etag;
-        continue;
-      }
-      throw new S3VFSError(
-        `block ${index} of '${this.name}' (${key}) kept changing in the bucket under this writer: another writer is at work ` +
-          '(the seed layout has no lock between processes); the commit fails and SQLite rolls it back',
-        'ECONFLICT',
-      );
-    }
-  }
-
-  /** Deletes every block of the file. */
-  async remove(): Promise<void> {
-    this.dropCache();
-    // The blocks in the bucket are known since the file was listed: no LIST needed.
-    await this.dropBlocks([...Array.from({ length: this.stored }, (_, i) => i), ...this.orphans]);
-    this.size = 0;
-    this.stored = 0;
-    this.orphans = [];
-    this.etag0 = undefined;
-  }
-
-  /**
-   * Deletes block objects. A seed-layout journal keeps its block 0 as a tombstone instead
-   * (docs/FORMAT.md): a copy of one of its earlier PUTs that lands late then meets an object
-   * whose ETag it does not expect, and is refused, where a deleted key would let it create a
-   * hot journal that rolls committed pages back. Each tombstone's bytes are new, so its ETag
-   * never repeats (a late PUT conditional on an earlier tombstone's ETag is refused too), and
-   * it is itself put on condition, so a late copy of it cannot blank the next journal.
-   */
-  private async dropBlocks(indexes: number[]): Promise<void> {
-    const keepFirst = indexes.includes(0) && this.ctx.s3.conditionalPuts && hasTombstones(this.name, this.B);
-    const deleted = indexes.filter((i) => !(i === 0 && keepFirst));
-    if (keepFirst && !this.emptyBlock0) {
-      await this.putBlock(0, newTombstone());
-      this.emptyBlock0 = true;
-    }
-    if (deleted.length) await this.ctx.s3.deleteKeys(deleted.map((i) => blockKey(this.name, i)));
-    for (const i of deleted) this.etags.delete(i);
-    if (deleted.includes(0)) this.emptyBlock0 = false;
-  }
-
-  /**
-   * Checks, with one conditional GET of block 0, whether another client changed the
-   * file since it was cached. True (and the cache dropped, the size re-listed) if so.
-   */
-  async revalidate(within = 0): Promise<boolean> {
-    if (this.stale) {
-      await this.load();
-      return true;
-    }
-    if (this.isDirty) return false;
-    const now = Date.now();
-    if (within > 0 && now - this.validatedAt < within) return false;
-    this.validatedAt = now;
-    const key = blockKey(this.name, 0);
-    const got = this.etag0 ? await this.ctx.s3.getIfChanged(key, this.etag0) : await this.ctx.s3.get(key);
-    if (got === 'unchanged') return false;
-    if (got === null && this.stored === 0) return false;
-    await this.load();
-    if (got && got.etag === this.etag0 && got.body.length === blockLength(0, this.size, this.B)) {
-      this.cacheClean(0, got.body);
-    }
-    return true;
   }
 }

@@ -10,9 +10,9 @@
 //    that old, so every block it does not list was dropped before, or an earlier gc run
 //    recorded the block as unreferenced at least that long ago (in N/gc.json).
 // The record is what lets gc make progress on a database written continuously.
-import { S3VFSError } from '../errors';
+import { S3VFSError } from '../../errors';
 import { blockKeyParts, gcStateKey, manifestKey, parseManifest, versionedBlockPrefix } from './manifest';
-import type { S3Objects } from './s3-objects';
+import type { ObjectStore } from '../object-store';
 
 export interface GcReport {
   /** The commit whose manifest gc kept. */
@@ -39,7 +39,7 @@ interface GcState {
 // LastModified has whole seconds: the manifest may be up to a second younger than it says.
 const HTTP_DATE_RESOLUTION_MS = 1000;
 
-export async function collectGarbage(s3: S3Objects, name: string, olderThanMs: number): Promise<GcReport> {
+export async function collectGarbage(s3: ObjectStore, name: string, olderThanMs: number): Promise<GcReport> {
   const start = Date.now();
   const got = await s3.get(manifestKey(name));
   const seenAt = Date.now();
@@ -93,7 +93,7 @@ const PROBE = /\/probe\.[0-9a-f]{12}$/;
 
 /** When earlier runs first saw each block unreferenced; an unreadable record is ignored
  *  (it only ever lets gc delete sooner). */
-async function readState(s3: S3Objects, name: string): Promise<{ firstSeen: Map<string, number>; recorded: boolean }> {
+async function readState(s3: ObjectStore, name: string): Promise<{ firstSeen: Map<string, number>; recorded: boolean }> {
   const seen = new Map<string, number>();
   const got = await s3.get(gcStateKey(name));
   if (!got) return { firstSeen: seen, recorded: false };
@@ -110,7 +110,7 @@ async function readState(s3: S3Objects, name: string): Promise<{ firstSeen: Map<
   return { firstSeen: seen, recorded: true };
 }
 
-async function writeState(s3: S3Objects, name: string, waiting: string[], firstSeen: Map<string, number>, now: number): Promise<void> {
+async function writeState(s3: ObjectStore, name: string, waiting: string[], firstSeen: Map<string, number>, now: number): Promise<void> {
   const byTime = new Map<number, string[]>();
   for (const rel of waiting) {
     const at = firstSeen.get(rel) ?? now;

@@ -2,9 +2,11 @@
 // listed by N/manifest.json. Writes upload new block objects; a commit then replaces the
 // manifest with one conditional PUT, which is the commit point: a crash before it leaves
 // the old database whole, after it the new one. Only the holder of the lease commits.
-import { S3VFSError } from '../errors';
-import { BlockFile, type StoreContext } from './block-file';
-import { blockCount } from './block-layout';
+import { S3VFSError } from '../../errors';
+import { blockCount } from '../blocks';
+import { CachedFile, type Replacement } from '../cached-file';
+import type { StoreContext } from '../store-context';
+import { MemoryFile } from './memory-file';
 import { BusyError, Lease } from './lease';
 import {
   emptyManifest,
@@ -19,9 +21,11 @@ import {
   type Manifest,
 } from './manifest';
 import { commitManifest } from './manifest-commit';
-import { mapLimit, type GetResult } from './s3-objects';
+import { VersionedLoad } from './versioned-load';
+import type { GetResult } from '../object-store';
+import { mapLimit } from '../map-limit';
 
-export class VersionedFile extends BlockFile {
+export class VersionedFile extends CachedFile {
   /** The manifest this file's content is read from; null before the first commit. */
   manifest: Manifest | null = null;
   private etag: string | undefined;
@@ -39,7 +43,7 @@ export class VersionedFile extends BlockFile {
   }
 
   /** Reads the manifest: one GET, no LIST. */
-  override async load(): Promise<void> {
+  async load(): Promise<void> {
     this.apply(await this.ctx.s3.get(manifestKey(this.name)));
   }
 
@@ -54,7 +58,7 @@ export class VersionedFile extends BlockFile {
     this.stored = this.manifest?.blocks.length ?? 0;
   }
 
-  protected override keyOf(index: number): string {
+  protected keyOf(index: number): string {
     return `${this.name}/${this.entry(index).key}`;
   }
 
@@ -90,8 +94,12 @@ export class VersionedFile extends BlockFile {
     return super.isDirty || this.uploadedBlocks.size > 0 || this.size !== (this.manifest?.size ?? 0);
   }
 
+  get ordered(): boolean {
+    return false; // nothing counts until the manifest lists it
+  }
+
   /** Uploads written blocks as new objects; nobody reads them until a manifest lists them. */
-  override async spill(): Promise<void> {
+  async upload(): Promise<void> {
     await this.lease.renewIfDue(); // a long transaction keeps its lease
     const commit = (this.manifest?.commit ?? 0) + 1;
     const count = blockCount(this.size, this.B);
@@ -115,13 +123,13 @@ export class VersionedFile extends BlockFile {
   }
 
   /** Commits: the written blocks go up in parallel, then the manifest, conditionally. */
-  override async flush(): Promise<void> {
+  async commit(): Promise<void> {
     if (!this.isDirty) return;
     try {
-      await this.spill();
+      await this.upload();
       // A block written again while it went up stays dirty: it goes up again, or the
       // manifest would list its old object.
-      if (this.unsent()) await this.spill();
+      if (this.unsent()) await this.upload();
       if (this.unsent()) throw new S3VFSError(`blocks of '${this.name}' kept changing while they were uploaded; nothing was committed`, 'EAGAIN');
       await this.lease.renewIfDue();
       if (this.lease.generation === undefined) throw new BusyError(`this writer does not hold the write lease of '${this.name}'`);
@@ -155,12 +163,18 @@ export class VersionedFile extends BlockFile {
 
   /** After a failed commit: forget what was written; the next transaction reads S3 again. */
   private lost(): void {
-    this.dropUncommitted();
+    this.forgetWrites();
     this.stale = true;
   }
 
   /** Forgets what was written since the last commit: the manifest is the database again. */
-  dropUncommitted(): void {
+  override dropUncommitted(): boolean {
+    if (!this.isDirty) return false;
+    this.forgetWrites();
+    return true;
+  }
+
+  private forgetWrites(): void {
     this.dropCache();
     this.uploadedBlocks.clear();
     this.size = this.manifest?.size ?? 0;
@@ -174,7 +188,7 @@ export class VersionedFile extends BlockFile {
    * holder, and fails (busy: SQLite retries with a fresh read) if the database changed
    * since this transaction's snapshot.
    */
-  async beginWrite(): Promise<void> {
+  override async beginWrite(): Promise<void> {
     if (this.stale) throw new BusyError(`'${this.name}' changed since this transaction started`);
     await this.ctx.conditional.verify(this.name);
     const fresh = await this.lease.acquire(this.manifest?.generation ?? 0);
@@ -190,12 +204,25 @@ export class VersionedFile extends BlockFile {
   }
 
   /** Lets another writer in without waiting for the lease to expire. */
-  async releaseLease(): Promise<void> {
+  override async lastClosed(): Promise<void> {
     await this.lease.release();
   }
 
+  /** Its journal stays in memory: the manifest's conditional PUT makes commits atomic. */
+  async derivedFile(name: string): Promise<CachedFile> {
+    return new MemoryFile(name, this.ctx, this.B);
+  }
+
+  /** A whole new database under the lease (EBUSY while a writer works), committed as one manifest. */
+  async startReplace(blockSize: number): Promise<Replacement> {
+    await this.ctx.conditional.verify(this.name);
+    await this.lease.acquire(this.manifest?.generation ?? 0);
+    await this.load(); // the manifest as of taking the lease
+    return new VersionedLoad(this.name, this.ctx.s3, this.manifest, this.etag, blockSize, this.lease);
+  }
+
   /** One conditional GET of the manifest: true (and the cache dropped) if it changed. */
-  override async revalidate(within = 0): Promise<boolean> {
+  async revalidate(within = 0): Promise<boolean> {
     if (this.stale) {
       await this.load();
       return true;
@@ -216,7 +243,7 @@ export class VersionedFile extends BlockFile {
   }
 
   /** Deletes the database: its manifest goes first (the commit point), then its blocks. */
-  override async remove(): Promise<void> {
+  async remove(): Promise<void> {
     const keys = [...(this.manifest?.blocks ?? []), ...this.uploadedBlocks.values()].map((b) => `${this.name}/${b.key}`);
     if (this.etag) await this.ctx.s3.deleteKeys([manifestKey(this.name)]);
     if (keys.length) await this.ctx.s3.deleteKeys(keys);

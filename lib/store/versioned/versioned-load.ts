@@ -3,21 +3,22 @@
 // the database stays as it was). Blocks of a failed load are deleted. It holds the write
 // lease throughout, like any writer: a writer at work makes it fail with EBUSY, and
 // writers that hold the lease may trust their cached manifest.
-import { S3VFSError } from '../errors';
-import { blockCount } from './block-layout';
+import { S3VFSError } from '../../errors';
+import { blockCount } from '../blocks';
 import { blockCrc32, emptyManifest, newBlockKey, pageSizeOf, type BlockEntry, type Manifest } from './manifest';
 import type { Lease } from './lease';
+import type { Replacement } from '../cached-file';
 import { commitManifest } from './manifest-commit';
-import type { S3Objects } from './s3-objects';
+import type { ObjectStore } from '../object-store';
 
-export class VersionedLoad {
+export class VersionedLoad implements Replacement {
   private readonly keys = new Map<number, BlockEntry>();
   private readonly commitNo: number;
   private readonly blockSize: number;
 
   constructor(
     private readonly name: string,
-    private readonly s3: S3Objects,
+    private readonly s3: ObjectStore,
     private readonly base: Manifest | null,
     private readonly etag: string | undefined,
     newBlockSize: number,
@@ -28,7 +29,7 @@ export class VersionedLoad {
   }
 
   async putBlock(index: number, bytes: Uint8Array): Promise<void> {
-    if (bytes.length > this.blockSize) throw new Error(`block ${index} of '${this.name}' has ${bytes.length} bytes, more than the block size ${this.blockSize}`);
+    if (bytes.length > this.blockSize) throw new S3VFSError(`block ${index} of '${this.name}' has ${bytes.length} bytes, more than the block size ${this.blockSize}`, 'EBLOCKSIZE');
     const key = newBlockKey(index, this.commitNo);
     await this.lease.renewIfDue();
     await this.s3.put(`${this.name}/${key}`, bytes);
@@ -62,6 +63,7 @@ export class VersionedLoad {
     await this.lease.release();
   }
 
+  /** Every block this load wrote goes (they are all new objects, whatever `fromIndex`). */
   async abort(): Promise<void> {
     const keys = [...this.keys.values()].map((b) => `${this.name}/${b.key}`);
     try {

@@ -6,10 +6,10 @@
 // still thinks its lease runs (a paused process): its next commit's CAS fails.
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { S3VFSError } from '../errors';
-import { SQLITE_BUSY } from '../sqlite-codes';
-import { putResolved } from './conditional-put';
-import type { S3Objects } from './s3-objects';
+import { S3VFSError } from '../../errors';
+import { SQLITE_BUSY } from '../../sqlite-codes';
+import { putResolved } from '../conditional-put';
+import type { ObjectStore } from '../object-store';
 
 export interface LeaseBody {
   /** Who holds it: host, process and a random id per VFS. */
@@ -36,7 +36,7 @@ export class Lease {
   private etag: string | undefined;
 
   constructor(
-    private readonly s3: S3Objects,
+    private readonly s3: ObjectStore,
     private readonly key: string,
     private readonly ttlMs: number,
     private readonly owner = VFS_OWNER,
@@ -128,11 +128,6 @@ export class Lease {
     // Not applied: taken over already, nothing to release.
     await putResolved(this.s3, this.key, encode(body), { ifMatch: this.etag! });
   }
-
-  /** Forgets the lease without telling S3 (after a failed commit showed it is lost). */
-  drop(): void {
-    this.held = null;
-  }
 }
 
 function encode(body: LeaseBody): Uint8Array {
@@ -146,5 +141,5 @@ function decode(key: string, bytes: Uint8Array): LeaseBody {
   } catch {
     // fall through
   }
-  throw new Error(`${key} is not a sqlite-s3vfs lease object`);
+  throw new S3VFSError(`${key} is not a sqlite-s3vfs lease object`, 'EBADLEASE');
 }

@@ -3,6 +3,7 @@
 // the commit point; the lease object N/lease.json says which writer may do it.
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { S3VFSError } from '../../errors';
 
 export const FORMAT = 'sqlite-s3vfs/versioned';
 /** The version this library writes; it reads 1 too (block keys without checksums). */
@@ -96,9 +97,9 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   try {
     m = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new Error(`${key} is not a sqlite-s3vfs manifest: ${(err as Error).message}`);
+    throw new S3VFSError(`${key} is not a sqlite-s3vfs manifest: ${(err as Error).message}`, 'EBADMANIFEST');
   }
-  const bad = (what: string) => new Error(`${key} is not a valid sqlite-s3vfs manifest: ${what}`);
+  const bad = (what: string) => new S3VFSError(`${key} is not a valid sqlite-s3vfs manifest: ${what}`, 'EBADMANIFEST');
   if (!m || m.format !== FORMAT) throw bad(`format is ${JSON.stringify(m?.format)}, expected "${FORMAT}"`);
   if (m.version !== 1 && m.version !== 2) throw bad(`version ${m.version} is not supported (this library reads versions 1 and 2)`);
   for (const field of ['blockSize', 'size', 'commit', 'generation', 'pageSize'] as const) {

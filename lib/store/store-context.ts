@@ -1,0 +1,25 @@
+// What every file of the block store shares in one worker: the bucket, the cache and the
+// settings that shape its requests.
+import type { BlockCache } from './block-cache';
+import type { ConditionalWritesProbe } from './conditional-probe';
+import type { ObjectStore } from './object-store';
+
+export interface StoreContext {
+  s3: ObjectStore;
+  /** Block size of new files; a file listed with two or more blocks uses its own. */
+  blockSize: number;
+  cache: BlockCache;
+  concurrency: number;
+  /** A file with more than this many bytes waiting is uploaded before the next write. */
+  maxDirtyBytes: number;
+  /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
+  maxStalenessMs: number;
+  /** Bytes of a range GET for a first, out-of-sequence read of a large block; 0: none. */
+  rangeReadSize: number;
+  /** The layout of new databases: versioned (manifest, leases) or the seed's. */
+  layout: 'versioned' | 'compat';
+  /** How long a writer's lease lasts without renewal. */
+  leaseTtlMs: number;
+  /** Asks the server, once, whether it honours conditional writes (versioned layout). */
+  conditional: ConditionalWritesProbe;
+}
