@@ -208,4 +208,26 @@ async function restoreDatabase(vfs, prefix, bytes, { waitMs = 15000 } = {}) {
   }
 }
 
-module.exports = { startCountingProxy, runKilledAt, assertKilledAt, restoreDatabase };
+const CRASH_WRITER = require('node:path').join(__dirname, 'crash-writer.js');
+
+/**
+ * For a jest test file: a counting proxy in front of the test server while the file's tests
+ * run (none against an external endpoint, which a proxy cannot stand in front of), and
+ * run(args, killAt) to run support/crash-writer.js through it, killed at `killAt`.
+ */
+function crashWriterHarness(config) {
+  let proxy;
+  beforeAll(async () => {
+    if (config.port) proxy = await startCountingProxy(config.port);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+  });
+  return {
+    /** False against an external endpoint: kill-point tests skip. */
+    available: Boolean(config.port),
+    run: (args, killAt = null) => runKilledAt(proxy, CRASH_WRITER, { bucket: config.bucket, s3: config.s3, ...args }, killAt),
+  };
+}
+
+module.exports = { startCountingProxy, runKilledAt, assertKilledAt, restoreDatabase, crashWriterHarness };

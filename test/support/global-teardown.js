@@ -11,6 +11,6 @@ module.exports = async () => {
       : 'the tests of racing processes and leases on radosgw (Ceph is not installed: apt-get install radosgw ceph-mon ceph-osd ceph-common)');
   }
   if (!config.external) skipped.push("the wrong-secret test (s3rver does not check secrets; set S3VFS_ENDPOINT and S3VFS_BUCKET to a real server)");
-  else skipped.push('the kill-point tests of versioned and migrate (they put a proxy in front of the embedded s3rver)');
+  else skipped.push('the kill-point tests of conformance/crash and migrate (they put a proxy in front of the embedded s3rver)');
   if (skipped.length) process.stdout.write(`\nnpm test skipped: ${skipped.join('; ')}\n`);
 };

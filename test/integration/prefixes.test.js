@@ -2,9 +2,9 @@
 // refused with a TypeError that names the rule, at every entry point; for every name that
 // is accepted, no request leaves the database's keys (checked on the raw paths a proxy in
 // its own process sees), and names SQLite makes up (ATTACH, VACUUM INTO) meet the rules too.
-const { config, makeVfs, closeAll, RUN } = require('./support/helpers');
-const { startFaultProxy } = require('./support/fault-proxy');
-const { Database } = require('..');
+const { config, makeVfs, closeAll, RUN } = require('../support/helpers');
+const { startFaultProxy } = require('../support/fault-proxy');
+const { Database } = require('../..');
 
 let proxy;
 beforeAll(async () => {

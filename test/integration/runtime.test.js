@@ -4,8 +4,8 @@
 // Node 24.19 and later aborts there: nodejs/node#65446).
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { unsupportedReason, betterSqlite3Version } = require('../dist/better-sqlite3');
-const { config, uniquePrefix } = require('./support/helpers');
+const { unsupportedReason, betterSqlite3Version } = require('../../dist/better-sqlite3');
+const { config, uniquePrefix } = require('../support/helpers');
 
 test(`the installed better-sqlite3 (${betterSqlite3Version}) runs on this Node (${process.versions.node})`, () => {
   expect(unsupportedReason()).toBeNull();
@@ -29,7 +29,7 @@ test.each([
 
 test('a process that drops many connections and statements to the garbage collector exits cleanly', async () => {
   const args = JSON.stringify({ bucket: config.bucket, s3: config.s3, prefix: uniquePrefix('gc-churn') });
-  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'gc-churn.js'), args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(__dirname, '..', 'support', 'gc-churn.js'), args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -1,13 +1,13 @@
 // A script that never calls close() still exits, and its commits are durable.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { config, makeVfs, closeAll, uniquePrefix } = require('./support/helpers');
+const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
 
 afterAll(closeAll);
 
 function runScript(prefix, mode) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'exit-without-close.js'), JSON.stringify({ bucket: config.bucket, s3: config.s3, prefix, mode })]);
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'support', 'exit-without-close.js'), JSON.stringify({ bucket: config.bucket, s3: config.s3, prefix, mode })]);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

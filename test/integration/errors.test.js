@@ -1,7 +1,7 @@
 // Bad input and unreachable services give clear errors within seconds, and nothing hangs.
 const net = require('node:net');
-const { S3VFS } = require('..');
-const { config, makeVfs, closeAll, uniquePrefix, rawClient, listObjects, timed } = require('./support/helpers');
+const { S3VFS } = require('../..');
+const { config, makeVfs, closeAll, uniquePrefix, rawClient, listObjects, timed } = require('../support/helpers');
 
 const client = rawClient();
 afterAll(async () => {

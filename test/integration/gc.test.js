@@ -1,7 +1,7 @@
 // vfs.gc on versioned databases: it deletes the blocks commits replaced once nobody can
 // need them, never a listed block or a writer's uploads for its next commit, and its
 // grace period lets a reader on an older manifest finish its transaction.
-const { config, elsewhere, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject } = require('./support/helpers');
+const { config, elsewhere, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject } = require('../support/helpers');
 
 const client = rawClient();
 afterAll(async () => {

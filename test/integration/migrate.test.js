@@ -1,17 +1,12 @@
 // vfs.migrate: a seed-layout database becomes versioned in place (one manifest PUT, no
 // copy); a hot journal left by a crashed seed-layout writer is rolled back first.
-const path = require('node:path');
-const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
-const { startCountingProxy, runKilledAt, assertKilledAt, restoreDatabase } = require('./support/counting-proxy');
+const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('../support/helpers');
+const { assertKilledAt, restoreDatabase, crashWriterHarness } = require('../support/counting-proxy');
 
 const client = rawClient();
-let proxy;
-beforeAll(async () => {
-  if (config.port) proxy = await startCountingProxy(config.port);
-});
+const writer = crashWriterHarness(config);
 afterAll(async () => {
   await closeAll();
-  await proxy?.close();
   client.destroy();
 });
 
@@ -73,11 +68,10 @@ test('migrate lists the seed blocks in a manifest; later commits write new block
 
 /** Runs the seed-layout crash writer through the proxy, killed at the kill point killAt (null: never). */
 function runKilledWriter(prefix, killAt = null) {
-  const args = { prefix, journalMode: 'DELETE', synchronous: 'FULL', blockSize: 4096, layout: 'compat', bucket: config.bucket, s3: config.s3 };
-  return runKilledAt(proxy, path.join(__dirname, 'support', 'crash-writer.js'), args, killAt);
+  return writer.run({ prefix, journalMode: 'DELETE', synchronous: 'FULL', blockSize: 4096, layout: 'compat' }, killAt);
 }
 
-const withProxy = config.port ? test : test.skip; // kills a writer behind the local server's proxy
+const withProxy = writer.available ? test : test.skip; // kills a writer behind the local server's proxy
 withProxy('migrate rolls back the hot journal a crashed seed-layout writer left, then converts', async () => {
   const prefix = uniquePrefix('migrate-hot');
   const { state } = createSeed(prefix);

@@ -3,9 +3,9 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
-const { config, uniquePrefix, tempDir, series } = require('./support/helpers');
+const { config, uniquePrefix, tempDir, series } = require('../support/helpers');
 
-const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const env = {
   ...process.env,
   S3VFS_BUCKET: config.bucket,
@@ -77,7 +77,7 @@ describe('the command line, as people use it', () => {
   });
 
   test('--version, help and help <command>', () => {
-    expect(run('--version')).toBe(`sqlite-s3vfs ${require('../package.json').version}\n`);
+    expect(run('--version')).toBe(`sqlite-s3vfs ${require('../../package.json').version}\n`);
     expect(run('help')).toMatch(/commands \(a database is a prefix in the bucket, or s3:\/\/bucket\/prefix\)/);
     expect(run('help', 'gc')).toMatch(/^usage: sqlite-s3vfs \[options\] gc <db>\n/);
     expect(run('help')).not.toMatch(/no bucket/);

@@ -1,7 +1,7 @@
 // A versioned manifest (version 2) records each block's size and CRC32, and each entry's
 // key names its block index: a flipped byte, swapped objects or swapped entries are an
 // error that names the key, never wrong rows. Version 1 manifests still read.
-const { makeVfs, closeAll, uniquePrefix, series, rawClient, getObject, putObject } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, series, rawClient, getObject, putObject } = require('../support/helpers');
 
 const client = rawClient();
 afterAll(async () => {

@@ -1,5 +1,5 @@
 // The synchronous bridge fails fast and for good when the worker dies or stalls.
-const { makeVfs, closeAll, uniquePrefix, timed, busyWait } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, timed, busyWait } = require('../support/helpers');
 
 afterAll(closeAll);
 

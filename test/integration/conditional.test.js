@@ -2,8 +2,8 @@
 // endpoint of S3VFS_ENDPOINT): single-writer leases, fencing, racing writers and readers.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { S3VFS } = require('..');
-const { config, elsewhere, uniquePrefix } = require('./support/helpers');
+const { S3VFS } = require('../..');
+const { config, elsewhere, uniquePrefix } = require('../support/helpers');
 
 const server = config.conditional;
 const suite = server ? describe : describe.skip;
@@ -26,7 +26,7 @@ function create(prefix) {
 
 function runRaceWriter(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(__dirname, 'support', 'race-writer.js'), JSON.stringify({ ...args, bucket: server.bucket, s3: server.s3 })], {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'support', 'race-writer.js'), JSON.stringify({ ...args, bucket: server.bucket, s3: server.s3 })], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -2,7 +2,7 @@
 // thread until a commit or a full cache needs them in the worker, the rollback journal
 // never leaves the main thread, and a page changed in a large block crosses as that page.
 const BetterSqlite3 = require('better-sqlite3');
-const { makeVfs, closeAll, uniquePrefix, series } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, series } = require('../support/helpers');
 
 afterAll(closeAll);
 
@@ -128,7 +128,7 @@ describe('a row changed in a 1 MiB block', () => {
 });
 
 test('journal_mode=OFF: a rollback after SQLite spilled pages leaves S3 as it was, and so sees the connection', async () => {
-  const { getObject, rawClient } = require('./support/helpers');
+  const { getObject, rawClient } = require('../support/helpers');
   const client = rawClient();
   const vfs = versioned({ blockSize: 16384, cacheSize: 256 << 10 });
   const prefix = uniquePrefix('bulk-journal-off');

@@ -1,8 +1,8 @@
 // Slow, stalled and silent answers from S3, injected by a proxy in its own process: each
 // attempt has a deadline that covers its whole answer, repeatable requests are tried
 // again, and a VFS that met a slow answer goes on working.
-const { config, makeVfs, closeAll, uniquePrefix, series, collect } = require('./support/helpers');
-const { startFaultProxy } = require('./support/fault-proxy');
+const { config, makeVfs, closeAll, uniquePrefix, series, collect } = require('../support/helpers');
+const { startFaultProxy } = require('../support/fault-proxy');
 
 let proxy;
 let prefix;

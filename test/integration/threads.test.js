@@ -3,14 +3,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const BetterSqlite3 = require('better-sqlite3');
-const { Database } = require('..');
-const { config, makeVfs, closeAll, uniquePrefix, tempDir } = require('./support/helpers');
+const { Database } = require('../..');
+const { config, makeVfs, closeAll, uniquePrefix, tempDir } = require('../support/helpers');
 
 afterAll(closeAll);
 
 function runThread(workerData) {
   return new Promise((resolve, reject) => {
-    const w = new Worker(path.join(__dirname, 'support', 'thread-user.js'), { workerData });
+    const w = new Worker(path.join(__dirname, '..', 'support', 'thread-user.js'), { workerData });
     w.once('message', resolve);
     w.once('error', reject);
   });

@@ -1,17 +1,10 @@
-// The versioned layout on any S3 server: what a commit writes and costs, and that a
-// writer killed at any request of a commit leaves exactly the old or the new database.
-const path = require('node:path');
-const { config, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('./support/helpers');
-const { startCountingProxy, runKilledAt, assertKilledAt, restoreDatabase } = require('./support/counting-proxy');
+// The versioned layout on any S3 server: what a commit writes and costs. (Its kill points
+// are in conformance/crash.test.js, beside the seed layout's.)
+const { makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, collect } = require('../support/helpers');
 
 const client = rawClient();
-let proxy;
-beforeAll(async () => {
-  if (config.port) proxy = await startCountingProxy(config.port);
-});
 afterAll(async () => {
   await closeAll();
-  await proxy?.close();
   client.destroy();
 });
 
@@ -97,51 +90,3 @@ test('a seed-layout database stays in the seed layout; layout: compat makes new 
   expect(() => makeVfs({ layout: 'other' })).toThrow(/layout must be 'versioned' or 'compat'/);
 });
 
-/** Runs the crash writer through the proxy; kills it at the kill point killAt (null: never). */
-function runWriter(args, killAt = null) {
-  const script = path.join(__dirname, 'support', 'crash-writer.js');
-  return runKilledAt(proxy, script, { ...args, bucket: config.bucket, s3: config.s3 }, killAt);
-}
-
-const snapshot = (db) => JSON.stringify(db.prepare('SELECT id, v FROM t ORDER BY id').all());
-
-const crashTest = config.port ? test : test.skip; // needs the local server, behind a proxy
-crashTest.each([
-  { journalMode: 'DELETE', synchronous: 'FULL' },
-  { journalMode: 'PERSIST', synchronous: 'OFF' },
-])('a writer killed at every request of a commit leaves the old or the new state (journal $journalMode, synchronous $synchronous)', async ({ journalMode, synchronous }) => {
-  const blockSize = 16384;
-  const vfs = versioned({ blockSize });
-  const prefix = uniquePrefix(`v-crash-${journalMode}`);
-  let db = vfs.open(prefix);
-  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT 'row ' || value || ' ' || hex(randomblob(100)) FROM ${series(800)}`);
-  const before = snapshot(db);
-  db.close();
-  const original = await collect(vfs.serialize(prefix));
-
-  const args = { prefix, journalMode, synchronous, blockSize, layout: 'versioned', leaseTtlMs: 400 };
-  const clean = await runWriter(args);
-  expect(clean.out).toContain('COMMITTED');
-  db = vfs.open(prefix);
-  const after = snapshot(db);
-  db.close();
-  expect(after).not.toBe(before);
-
-  // The commit point is the last PUT of the manifest: killed at it or before (the request
-  // is dropped by the proxy), the old state; after it comes only the lease's release.
-  const commitPoint = clean.mutations.findLastIndex((p) => p.startsWith(`PUT ${config.bucket}/${prefix}/manifest.json `));
-  expect(commitPoint).toBeGreaterThan(0);
-  for (const [i, killAt] of clean.mutations.entries()) {
-    await restoreDatabase(vfs, prefix, original);
-    assertKilledAt(await runWriter(args, killAt), killAt, clean);
-    const check = i % 2 === 0 ? vfs : versioned({ blockSize });
-    db = check.open(prefix);
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    const state = snapshot(db);
-    const seen = state === before ? 'before' : state === after ? 'after' : 'neither';
-    expect({ killAt, seen }).toEqual({ killAt, seen: i <= commitPoint ? 'before' : 'after' });
-    db.close();
-  }
-  expect(clean.mutations.length - commitPoint - 1).toBe(1); // the release
-  expect(clean.mutations.length).toBeGreaterThanOrEqual(4);
-});

@@ -1,5 +1,5 @@
 // How a listing of block objects is read: the seed's layout, torn uploads, wrong block sizes.
-const { blockKey, blockIndexOf, readListing } = require('../dist/store/compat/block-layout');
+const { blockKey, blockIndexOf, readListing } = require('../../dist/store/compat/block-layout');
 
 const blocks = (...sizes) => sizes.map((size, index) => ({ index, size }));
 

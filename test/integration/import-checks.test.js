@@ -4,7 +4,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
-const { makeVfs, closeAll, uniquePrefix, tempDir, collect, series } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, tempDir, collect, series } = require('../support/helpers');
 
 const dir = tempDir();
 afterAll(async () => {

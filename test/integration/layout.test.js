@@ -2,7 +2,7 @@
 const BetterSqlite3 = require('better-sqlite3');
 const fs = require('node:fs');
 const path = require('node:path');
-const { makeVfs, closeAll, uniquePrefix, rawClient, listObjects, getObject, putObject, tempDir, collect, series } = require('./support/helpers');
+const { makeVfs, closeAll, uniquePrefix, rawClient, listObjects, getObject, putObject, tempDir, collect, series } = require('../support/helpers');
 
 const client = rawClient();
 afterAll(async () => {

@@ -5,9 +5,9 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
-const { config, makeVfs, closeAll, tempDir, RUN } = require('./support/helpers');
+const { config, makeVfs, closeAll, tempDir, RUN } = require('../support/helpers');
 
-const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
 const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }));
 const dir = tempDir();
 afterAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 const local = (code) => code.replace(/(['"])(reports|legacy)\//g, `$1${RUN}/$2/`);
 
 test("the README's option table gives each option the default lib/options.ts has", () => {
-  const { OPTION_DEFAULTS, describeDefault } = require('../dist/options');
+  const { OPTION_DEFAULTS, describeDefault } = require('../../dist/options');
   const section = readme.slice(readme.indexOf('### `new S3VFS(options)`'), readme.indexOf('### `vfs.open('));
   const rows = new Map([...section.matchAll(/^\| `(\w+)` \| ([^|]+) \|/gm)].map((m) => [m[1], m[2].trim().replace(/`/g, '')]));
   for (const [option, value] of Object.entries(OPTION_DEFAULTS)) expect({ option, readme: rows.get(option) }).toEqual({ option, readme: describeDefault(value) });
@@ -36,7 +36,7 @@ test.each(blocks.filter((b) => b.lang === 'json').map((b, i) => [i + 1, b.code])
 });
 
 describe('JavaScript blocks', () => {
-  const shim = path.join(__dirname, 'support', 'readme-shim.js');
+  const shim = path.join(__dirname, '..', 'support', 'readme-shim.js');
   test.each(blocks.filter((b) => b.lang === 'js').map((b, i) => [i + 1, b.code]))('block %i runs', (i, code) => {
     // A block that uses a `vfs` it does not make gets one, as the text around it assumes.
     const prelude = /\bvfs\b/.test(code) && !/\bconst vfs\b/.test(code) ? "const vfs = new (require('sqlite-s3vfs').S3VFS)({ bucket: 'my-bucket' });\n" : '';
@@ -58,7 +58,7 @@ test('the command-line block runs, command by command', () => {
   const legacy = makeVfs({ layout: 'compat', blockSize: 4096 }).open(`${RUN}/legacy/python.sqlite`);
   legacy.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
   legacy.close();
-  const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+  const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js');
   const env = {
     ...process.env,
     S3VFS_ENDPOINT: config.s3.endpoint ?? '',

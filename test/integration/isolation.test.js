@@ -1,8 +1,8 @@
 // What one process shares and what it keeps to itself: connections of every S3VFS of the
 // process lock each other on a database (one lock table per process), and no secret given
 // in the options ever shows up in an error message.
-const { config, makeVfs, closeAll, uniquePrefix } = require('./support/helpers');
-const { S3VFS } = require('..');
+const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
+const { S3VFS } = require('../..');
 
 afterAll(closeAll);
 

@@ -2,8 +2,8 @@
 // under every setting SQLite offers (synchronous, journal_mode, locking_mode) in both
 // layouts, or the setting is refused when it is made. Afterwards the connection sees what
 // S3 holds. Faults come from a proxy in its own process.
-const { config, makeVfs, closeAll, uniquePrefix } = require('./support/helpers');
-const { startFaultProxy } = require('./support/fault-proxy');
+const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
+const { startFaultProxy } = require('../support/fault-proxy');
 
 let proxy;
 beforeAll(async () => {
