@@ -1,119 +1,67 @@
-// What each bridge op does to the file table.
+// What each bridge op does to the file table (the requests decoded by bridge-codec.ts).
 import type { BridgeLayout } from '../../binding';
 import * as C from '../sqlite-codes';
-import type { BlockWrite } from '../store/cached-file';
 import type { FileTable } from '../store/file-table';
+import { decodeRequest, encodePiece, int64s } from './bridge-codec';
 import type { Reply, Request } from './bridge-server';
-import { S3VFSError } from '../errors';
 
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-/**
- * OP_WRITE_BLOCKS' WRITE_RECORDs (native/bridge_layout.h): block index, offset in the
- * block, length, bytes. The bytes stay views into the shared buffer (valid until the
- * reply): they are copied once, into the blocks they change.
- */
-export function parseWrites(payload: Uint8Array, count: number, L: BridgeLayout): BlockWrite[] {
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  const headerBytes = L.WRITE_RECORD_HEADER;
-  const out: BlockWrite[] = [];
-  let at = 0;
-  for (let n = 0; n < count; n++) {
-    if (at + headerBytes > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is cut short`, 'EPROTO');
-    const index = Number(view.getBigInt64(at + L.WRITE_RECORD_INDEX, true));
-    const offset = view.getInt32(at + L.WRITE_RECORD_OFFSET, true);
-    const len = view.getInt32(at + L.WRITE_RECORD_LENGTH, true);
-    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is malformed`, 'EPROTO');
-    out.push({ index, offset, bytes: payload.subarray(at + headerBytes, at + headerBytes + len) });
-    at += headerBytes + len;
-  }
-  if (at !== payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} records`, 'EPROTO');
-  return out;
-}
-
-/** Block indexes as int64 little-endian, for the main thread. */
-function int64s(values: number[]): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
-  return out;
-}
-
-/** OP_READ_BLOCKS' optional READ_WANT payload: the offset and amount a read wants. */
-export function parseWant(payload: Uint8Array, L: BridgeLayout): { offset: number; amount: number } | undefined {
-  if (payload.length !== L.READ_WANT_BYTES) return undefined;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  return { offset: Number(view.getBigInt64(L.READ_WANT_OFFSET, true)), amount: view.getInt32(L.READ_WANT_AMOUNT, true) };
-}
 
 export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
   const serve = async (req: Request): Promise<Reply> => {
-    switch (req.op) {
-      case L.OP_OPEN: {
-        const { id, size, blockSize, inMemory } = await files.open(decoder.decode(req.payload), req.arg);
+    const r = decodeRequest(L, req);
+    switch (r.op) {
+      case 'open': {
+        const { id, size, blockSize, inMemory } = await files.open(r.name, r.flags);
         return { result: id, result2: blockSize, result3: inMemory ? 1 : 0, f64: size };
       }
-      case L.OP_CLOSE:
-        return { result: (await files.close(req.fileId)) ? 1 : 0 };
-      case L.OP_READ: {
-        const data = await files.handle(req.fileId).read(req.offset, req.arg);
-        return { data };
-      }
-      case L.OP_WRITE:
+      case 'close':
+        return { result: (await files.close(r.file)) ? 1 : 0 };
+      case 'read':
+        return { data: await files.handle(r.file).read(r.offset, r.amount) };
+      case 'write':
         // The payload lives in the shared buffer; copy before the next request reuses it.
-        await files.write(req.fileId, req.offset, req.payload.slice());
+        await files.write(r.file, r.offset, r.bytes.slice());
         return {};
-      case L.OP_WRITE_BLOCKS: {
-        const missing = await files.applyWrites(req.fileId, req.offset, parseWrites(req.payload, req.arg, L));
+      case 'writeBlocks': {
+        const missing = await files.applyWrites(r.file, r.newSize, r.writes);
         return { result: missing.length, data: int64s(missing) };
       }
-      case L.OP_TRUNCATE:
-        await files.truncate(req.fileId, req.offset);
+      case 'truncate':
+        await files.truncate(r.file, r.size);
         return {};
-      case L.OP_SYNC:
-        await files.sync(req.fileId);
+      case 'sync':
+        await files.sync(r.file);
         return {};
-      case L.OP_END_WRITE:
-        return { result: (await files.endWrite(req.fileId)) ? 1 : 0 };
-      case L.OP_PHASE_TWO:
-        return { result: (await files.phaseTwo(req.fileId)) ? 1 : 0 };
-      case L.OP_PRAGMA: {
-        const [name, value] = decoder.decode(req.payload).split('\0');
-        const refusal = files.refusal(req.fileId, name, value ?? '');
+      case 'endWrite':
+        return { result: (await files.endWrite(r.file)) ? 1 : 0 };
+      case 'phaseTwo':
+        return { result: (await files.phaseTwo(r.file)) ? 1 : 0 };
+      case 'pragma': {
+        const refusal = files.refusal(r.file, r.name, r.value);
         return refusal ? { data: encoder.encode(refusal) } : {};
       }
-      case L.OP_FILE_SIZE:
-        return { f64: files.handle(req.fileId).size };
-      case L.OP_ACCESS: {
-        const name = decoder.decode(req.payload);
+      case 'fileSize':
+        return { f64: files.handle(r.file).size };
+      case 'access':
         // Like the seed: only existence is a question; files in the bucket are readable and writable.
-        const yes = req.arg !== 0 || (await files.access(name));
-        return { result: yes ? 1 : 0 };
-      }
-      case L.OP_DELETE:
-        await files.delete(decoder.decode(req.payload));
+        return { result: r.flags !== 0 || (await files.access(r.name)) ? 1 : 0 };
+      case 'delete':
+        await files.delete(r.name);
         return {};
-      case L.OP_BEGIN_READ: {
-        const changed = await files.beginRead(req.fileId);
-        return { result: changed ? 1 : 0, f64: files.handle(req.fileId).size };
+      case 'beginRead': {
+        const changed = await files.beginRead(r.file);
+        return { result: changed ? 1 : 0, f64: files.handle(r.file).size };
       }
-      case L.OP_BEGIN_WRITE:
-        await files.beginWrite(req.fileId);
+      case 'beginWrite':
+        await files.beginWrite(r.file);
         return {};
-      case L.OP_READ_BLOCKS: {
-        const f = files.handle(req.fileId);
-        const got = await f.readBlocks(req.offset, req.arg, capacity(), parseWant(req.payload, L));
-        if ('piece' in got) {
-          const data = new Uint8Array(8 + got.piece.length);
-          new DataView(data.buffer).setBigInt64(0, BigInt(got.start), true);
-          data.set(got.piece, 8);
-          return { data, result: L.READ_BLOCKS_PIECE, f64: f.size };
-        }
+      case 'readBlocks': {
+        const f = files.handle(r.file);
+        const got = await f.readBlocks(r.first, r.needed, capacity(), r.want);
+        if ('piece' in got) return { data: encodePiece(got.start, got.piece), result: L.READ_BLOCKS_PIECE, f64: f.size };
         return { data: got.data, result: got.count, f64: f.size };
       }
-      default:
-        throw new S3VFSError(`unknown bridge op ${req.op}`, 'EPROTO');
     }
   };
 

@@ -3,7 +3,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { binding } = require('../../dist/native');
-const { parseWrites, parseWant } = require('../../dist/worker/bridge-ops');
+const { parseWrites, parseWant, decodeRequest } = require('../../dist/worker/bridge-codec');
 
 const L = binding().layout;
 
@@ -73,4 +73,27 @@ test('a read-want record gives the offset and amount; any other payload is none'
   expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096 });
   expect(parseWant(new Uint8Array(0), L)).toBeUndefined();
   expect(parseWant(new Uint8Array(L.READ_WANT_BYTES + 1), L)).toBeUndefined();
+});
+
+const req = (op, fields = {}) => ({ op, fileId: 7, arg: 0, offset: 0, payload: new Uint8Array(0), ...fields });
+
+test('every op of the layout decodes into its named fields; an unknown op is EPROTO', () => {
+  const ops = Object.keys(L).filter((k) => k.startsWith('OP_'));
+  const named = ops.map((k) => decodeRequest(L, req(L[k])).op);
+  expect(new Set(named).size).toBe(ops.length);
+  expect(() => decodeRequest(L, req(999))).toThrow(expect.objectContaining({ code: 'EPROTO' }));
+});
+
+test('fields as each op uses them', () => {
+  const enc = (s) => new TextEncoder().encode(s);
+  expect(decodeRequest(L, req(L.OP_OPEN, { payload: enc('db/x'), arg: 0x106 }))).toEqual({ op: 'open', name: 'db/x', flags: 0x106 });
+  expect(decodeRequest(L, req(L.OP_READ, { offset: 4096, arg: 100 }))).toEqual({ op: 'read', file: 7, offset: 4096, amount: 100 });
+  expect(decodeRequest(L, req(L.OP_TRUNCATE, { offset: 8192 }))).toEqual({ op: 'truncate', file: 7, size: 8192 });
+  expect(decodeRequest(L, req(L.OP_PRAGMA, { payload: enc('journal_mode\0wal') }))).toEqual({ op: 'pragma', file: 7, name: 'journal_mode', value: 'wal' });
+  expect(decodeRequest(L, req(L.OP_PRAGMA, { payload: enc('journal_mode') })).value).toBe('');
+  expect(decodeRequest(L, req(L.OP_READ_BLOCKS, { offset: 3, arg: 2 }))).toEqual({ op: 'readBlocks', file: 7, first: 3, needed: 2, want: undefined });
+  const w = decodeRequest(L, req(L.OP_WRITE_BLOCKS, { offset: 5000, arg: 1, payload: records([{ index: 0, offset: 10, bytes: Uint8Array.from([9]) }]) }));
+  expect(w.op).toBe('writeBlocks');
+  expect(w.newSize).toBe(5000);
+  expect(w.writes.map((x) => [x.index, x.offset, [...x.bytes]])).toEqual([[0, 10, [9]]]);
 });
