@@ -9,7 +9,14 @@ const SUFFIX = /^(journal|wal|mj[0-9A-Fa-f]+)$/;
  * database whose name merely starts with "main-" (main-archive) is not one of them.
  */
 export function inFamily(name: string, main: string): boolean {
-  return name === main || (name.startsWith(`${main}-`) && SUFFIX.test(name.slice(main.length + 1)));
+  return name === main || databaseOf(name) === main;
+}
+
+/** The database whose name `name` is derived from (db for db-journal), or undefined when
+ *  `name` is not a derived name. */
+export function databaseOf(name: string): string | undefined {
+  const dash = name.lastIndexOf('-');
+  return dash > 0 && SUFFIX.test(name.slice(dash + 1)) ? name.slice(0, dash) : undefined;
 }
 
 /** Whether `name` is a rollback journal (main-journal). */

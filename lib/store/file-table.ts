@@ -7,7 +7,7 @@ import { SeedFile } from './compat/seed-file';
 import type { StoreContext } from './store-context';
 import { SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_MAIN_JOURNAL } from '../sqlite-codes';
 import { blockKey, blockPrefix } from './compat/block-layout';
-import { inFamily } from './family';
+import { Families } from './families';
 import { VersionedFile } from './versioned/versioned-file';
 
 interface Handle {
@@ -16,7 +16,7 @@ interface Handle {
 }
 
 export class FileTable {
-  private readonly byName = new Map<string, CachedFile>();
+  private readonly files = new Families();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
   /** Databases written since the end of their last write transaction. */
@@ -29,10 +29,10 @@ export class FileTable {
 
   /** The known file of that name, read from the bucket the first time. */
   async file(name: string, isMain = false): Promise<CachedFile> {
-    let f = this.byName.get(name);
+    let f = this.files.get(name);
     if (!f) {
       f = isMain ? await this.loadDatabase(name) : await this.loadFamilyFile(name);
-      this.byName.set(name, f);
+      this.files.set(name, f);
     }
     return f;
   }
@@ -57,16 +57,8 @@ export class FileTable {
    *  that another reader of the database can roll it back). Without an open database, it
    *  is read as the seed layout has it. */
   private async loadFamilyFile(name: string): Promise<CachedFile> {
-    const main = this.mainOf(name);
+    const main = this.files.databaseOf(name);
     return main ? main.derivedFile(name) : SeedFile.open(name, this.ctx);
-  }
-
-  private mainOf(name: string): CachedFile | undefined {
-    let best: CachedFile | undefined;
-    for (const [n, f] of this.byName) {
-      if (n !== name && inFamily(name, n) && (!best || n.length > best.name.length)) best = f;
-    }
-    return best;
   }
 
   handle(id: number): CachedFile {
@@ -76,7 +68,7 @@ export class FileTable {
   }
 
   isOpen(name: string): boolean {
-    return (this.byName.get(name)?.openCount ?? 0) > 0;
+    return (this.files.get(name)?.openCount ?? 0) > 0;
   }
 
   /** inMemory: the file lives in the main thread's memory only (a versioned database's journal). */
@@ -89,7 +81,7 @@ export class FileTable {
     // Its cached blocks stay if block 0 is unchanged (one conditional GET).
     if (flags & SQLITE_OPEN_MAIN_DB && !this.isOpen(name)) {
       this.forgetFamily(name);
-      await this.byName.get(name)?.revalidate();
+      await this.files.get(name)?.revalidate();
     }
     const f = await this.file(name, (flags & SQLITE_OPEN_MAIN_DB) !== 0);
     // A memory journal's content is the main thread's: it says whether it exists.
@@ -125,7 +117,7 @@ export class FileTable {
   private async beforeChange(f: CachedFile): Promise<void> {
     // A versioned database needs no such order: nothing counts until its manifest does.
     if (!f.ordered) return;
-    for (const other of this.byName.values()) {
+    for (const other of this.files.values()) {
       if (other !== f && other.ordered && other.isDirty) await other.upload();
     }
   }
@@ -177,22 +169,10 @@ export class FileTable {
     if (!h) return;
     // A versioned database commits at its own sync; its journal is memory.
     if (!h.file.ordered) return h.file.commit();
-    if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.mainName(h.file.name))) return;
+    if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.files.databaseName(h.file.name))) return;
     // Failed, the files keep what was written, as a disk keeps data an fsync failed to
     // make durable: SQLite rolls the transaction back from the journal it wrote.
     await this.flushFamily(h.file.name, false);
-  }
-
-  /** The name of the database a file belongs to (its own, for a database). */
-  private mainName(name: string): string {
-    return this.mainOf(name)?.name ?? name;
-  }
-
-  /** A database and the files SQLite derives from its name, the database first. */
-  private family(name: string): CachedFile[] {
-    const main = this.mainName(name);
-    const files = [...this.byName].filter(([n]) => inFamily(n, main)).map(([, f]) => f);
-    return files.sort((a, b) => Number(b.name === main) - Number(a.name === main));
   }
 
   /**
@@ -203,7 +183,7 @@ export class FileTable {
    * it hot: the connection must see that, as every other reader does).
    */
   async flushFamily(name: string, discard = true): Promise<void> {
-    const files = this.family(name).filter((f) => f.ordered);
+    const files = this.files.family(name).filter((f) => f.ordered);
     try {
       for (const f of files) if (f.isDirty) await f.upload();
     } catch (err) {
@@ -219,7 +199,7 @@ export class FileTable {
    * main thread then forgets its copy too.
    */
   private dropUncommitted(name: string): boolean {
-    return this.byName.get(this.mainName(name))?.dropUncommitted() ?? false;
+    return this.files.get(this.files.databaseName(name))?.dropUncommitted() ?? false;
   }
 
   /** The start of a write transaction on a database: a versioned one takes its lease. */
@@ -232,7 +212,7 @@ export class FileTable {
   async endWrite(id: number): Promise<boolean> {
     const f = this.handle(id);
     await this.flushFamily(f.name);
-    this.databasesWritten.delete(this.mainName(f.name));
+    this.databasesWritten.delete(this.files.databaseName(f.name));
     return this.dropUncommitted(f.name);
   }
 
@@ -245,10 +225,10 @@ export class FileTable {
    */
   async phaseTwo(id: number): Promise<boolean> {
     const f = this.handle(id);
-    const main = this.byName.get(this.mainName(f.name));
+    const main = this.files.get(this.files.databaseName(f.name));
     if (!main || main.ordered) {
       await this.flushFamily(f.name);
-      this.databasesWritten.delete(this.mainName(f.name));
+      this.databasesWritten.delete(this.files.databaseName(f.name));
       return false;
     }
     if (!main.isDirty) return false;
@@ -262,7 +242,7 @@ export class FileTable {
 
   /** Uploads every seed-layout file (at shutdown, when no transaction is under way). */
   async flushAll(): Promise<void> {
-    for (const f of this.byName.values()) if (f.isDirty && f.ordered) await this.flushFamily(f.name);
+    for (const f of this.files.values()) if (f.isDirty && f.ordered) await this.flushFamily(f.name);
   }
 
   async access(name: string): Promise<boolean> {
@@ -303,20 +283,18 @@ export class FileTable {
     const f = this.handle(id);
     if (!(await f.revalidate(this.ctx.maxStalenessMs))) return false;
     // Its journal may have come or gone with the change.
-    for (const [name, other] of this.byName) {
-      if (name !== f.name && inFamily(name, f.name) && other.openCount === 0) this.byName.delete(name);
-    }
+    for (const other of this.files.derivedOf(f.name)) if (other.openCount === 0) this.files.delete(other.name);
     return true;
   }
 
   /** Forgets the closed files that belong to a database (its journal, ...). */
   private forgetFamily(name: string): void {
-    for (const n of [...this.byName.keys()]) if (n !== name && inFamily(n, name)) this.forget(n);
+    for (const f of this.files.derivedOf(name)) this.forget(f.name);
   }
 
   /** Forgets a closed file, so that the next use lists it again. */
   forget(name: string): void {
-    const f = this.byName.get(name);
-    if (f && f.openCount === 0 && !f.isDirty) this.byName.delete(name);
+    const f = this.files.get(name);
+    if (f && f.openCount === 0 && !f.isDirty) this.files.delete(name);
   }
 }
