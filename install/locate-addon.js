@@ -19,7 +19,8 @@ function platformTag() {
 
 function glibcVersion() {
   try {
-    return process.report.getReport().header.glibcVersionRuntime;
+    const report = /** @type {{ header?: { glibcVersionRuntime?: string } }} */ (process.report.getReport());
+    return report.header?.glibcVersionRuntime;
   } catch {
     return undefined;
   }

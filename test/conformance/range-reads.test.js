@@ -95,7 +95,7 @@ describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
       expect(lookup(db, id)).toBe(String(id).padStart(400, '0'));
     }
     const s = vfs.stats();
-    const blocks = Math.ceil(db.pragma('page_count', { simple: true }) * 4096 / (64 << 10));
+    const blocks = Math.ceil((Number(db.pragma('page_count', { simple: true })) * 4096) / (64 << 10));
     expect(blocks).toBeGreaterThan(30);
     expect(s.getRange).toBeGreaterThanOrEqual(8);
     expect(s.getRange).toBeLessThan(blocks / 2);

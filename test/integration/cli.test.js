@@ -25,7 +25,7 @@ test('import, exec, query and export a database', () => {
   const prefix = uniquePrefix('cli');
   run('import', src, prefix);
   run('exec', prefix, "INSERT INTO t(v) VALUES ('c')");
-  expect(run('query', prefix, 'SELECT v FROM t ORDER BY id').trim().split('\n').map(JSON.parse)).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
+  expect(run('query', prefix, 'SELECT v FROM t ORDER BY id').trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'c' }]);
   const out = path.join(dir, 'out.db');
   run('export', prefix, out);
   const copy = new BetterSqlite3(out, { readonly: true });
@@ -45,7 +45,7 @@ test('migrate and gc from the command line', () => {
   expect(JSON.parse(run('migrate', prefix))).toEqual({ migrated: true, size: 8192, blocks: 2 });
   run('exec', prefix, "UPDATE t SET v = 'z'");
   expect(JSON.parse(run('gc', prefix, '--older-than', '0'))).toMatchObject({ deleted: 2, waiting: 0, commit: 1 }); // block 0 (its header) and block 1
-  expect(run('query', prefix, 'SELECT v FROM t ORDER BY id').trim().split('\n').map(JSON.parse)).toEqual([{ v: 'z' }, { v: 'z' }]);
+  expect(run('query', prefix, 'SELECT v FROM t ORDER BY id').trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ v: 'z' }, { v: 'z' }]);
   expect(() => execFileSync(process.execPath, [cli, 'gc', prefix, '--older-than', 'soon'], { env, encoding: 'utf8', stdio: 'pipe' })).toThrow(
     /--older-than wants a duration such as 30s/,
   );
@@ -77,7 +77,7 @@ describe('the command line, as people use it', () => {
   });
 
   test('--version, help and help <command>', () => {
-    expect(run('--version')).toBe(`sqlite-s3vfs ${require('../../package.json').version}\n`);
+    expect(run('--version')).toBe(`sqlite-s3vfs ${JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version}\n`);
     expect(run('help')).toMatch(/commands \(a database is a prefix in the bucket, or s3:\/\/bucket\/prefix\)/);
     expect(run('help', 'gc')).toMatch(/^usage: sqlite-s3vfs \[options\] gc <db>\n/);
     expect(run('help')).not.toMatch(/no bucket/);
@@ -105,7 +105,7 @@ describe('the command line, as people use it', () => {
   test('s3://bucket/prefix addresses, ls and info', () => {
     const env2 = { S3VFS_BUCKET: '' };
     expect(runAll(['query', `s3://${config.bucket}/${prefix}`, 'SELECT count(*) AS n FROM t'], { env: env2 })).toMatchObject({ status: 0, stdout: '{"n":4}\n' });
-    const listed = run('ls', prefix.split('/')[0]).trim().split('\n').map(JSON.parse);
+    const listed = run('ls', prefix.split('/')[0]).trim().split('\n').map((line) => JSON.parse(line));
     expect(listed).toContainEqual({ name: prefix, layout: 'versioned', size: expect.any(Number) });
     const info = JSON.parse(run('--json', 'info', prefix));
     expect(info).toMatchObject({ name: prefix, layout: 'versioned', pageSize: 4096, blockSize: 1048576, commit: expect.any(Number), garbage: { objects: expect.any(Number), bytes: expect.any(Number) } });

@@ -104,8 +104,8 @@ suite('on a server with conditional writes', () => {
     Promise.allSettled(writers).then(() => (done = true));
     while (!done) {
       const { total, rows } = reader.transaction(() => ({
-        total: reader.prepare('SELECT total FROM counter').pluck().get(),
-        rows: reader.prepare('SELECT count(*) FROM log').pluck().get(),
+        total: Number(reader.prepare('SELECT total FROM counter').pluck().get()),
+        rows: Number(reader.prepare('SELECT count(*) FROM log').pluck().get()),
       }))();
       expect(rows).toBe(total); // never a half-applied commit
       expect(total).toBeGreaterThanOrEqual(last); // a prefix of the commits, growing
@@ -117,7 +117,7 @@ suite('on a server with conditional writes', () => {
     reader.close();
     const check = vfsOn().open(prefix);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
-    const rows = check.prepare('SELECT writer, n FROM log').all();
+    const rows = /** @type {{ writer: number, n: number }[]} */ (check.prepare('SELECT writer, n FROM log').all());
     const total = check.prepare('SELECT total FROM counter').pluck().get();
     check.close();
     const acknowledged = results.flatMap((r) => r.committed.map((n) => `${r.writer}:${n}`));

@@ -41,9 +41,9 @@ test('a wrong access key is named', () => {
 });
 
 test('an endpoint nobody listens on is named', async () => {
-  const port = await new Promise((resolve) => {
+  const port = await new Promise((/** @type {(port: number) => void} */ resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
+      const p = /** @type {import('node:net').AddressInfo} */ (s.address()).port;
       s.close(() => resolve(p));
     });
   });
@@ -54,8 +54,8 @@ test('an endpoint nobody listens on is named', async () => {
 test('an endpoint that accepts but never answers times out', async () => {
   const sockets = [];
   const server = net.createServer((s) => sockets.push(s));
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const vfs = makeVfs({ s3: { ...config.s3, endpoint: `http://127.0.0.1:${server.address().port}` }, requestTimeoutMs: 500 });
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
+  const vfs = makeVfs({ s3: { ...config.s3, endpoint: `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}` }, requestTimeoutMs: 500 });
   try {
     expectFastError(() => vfs.open(uniquePrefix()), /TimeoutError|did not answer/, 15);
   } finally {
@@ -65,13 +65,16 @@ test('an endpoint that accepts but never answers times out', async () => {
 });
 
 test('bad options are refused up front, naming the option', () => {
+  // @ts-expect-error: no bucket, on purpose
   expect(() => new S3VFS({})).toThrow(/bucket must be an S3 bucket name/);
   expect(() => new S3VFS({ bucket: 'b', blockSize: 0 })).toThrow(/blockSize must be a positive integer/);
   expect(() => new S3VFS({ bucket: 'b', blockSize: 1.5 })).toThrow(/blockSize/);
+  // @ts-expect-error: a provider that gives no credentials, on purpose
   expect(() => new S3VFS({ bucket: 'b', s3: { credentials: async () => ({}) } })).toThrow(/plain data/);
   const vfs = makeVfs();
   expect(() => vfs.open('')).toThrow(/not a key prefix/);
   expect(() => vfs.open('a/')).toThrow(/must not end with '\/'/);
+  // @ts-expect-error: not a string, on purpose
   expect(() => vfs.open(42)).toThrow(/must be a string/);
 });
 
@@ -93,6 +96,7 @@ test('deserialize refuses what is not a SQLite file and leaves nothing behind', 
   const prefix = uniquePrefix('junk');
   await expect(vfs.deserialize(prefix, [Buffer.alloc(10000, 7)])).rejects.toThrow(/not a SQLite database/);
   await expect(vfs.deserialize(prefix, [])).rejects.toThrow(/empty/);
+  // @ts-expect-error: not bytes, on purpose
   await expect(vfs.deserialize(prefix, 'a string')).rejects.toThrow(/Uint8Array/);
   expect(await listObjects(client, `${prefix}/`)).toEqual([]);
 });

@@ -174,7 +174,7 @@ test('a write transaction crosses to the worker in a few batches, not once per p
   db.transaction(() => {
     for (let i = 0; i < 5000; i++) insert.run(`row ${i} ${'x'.repeat(200)}`);
   })();
-  const pages = db.pragma('page_count', { simple: true });
+  const pages = Number(db.pragma('page_count', { simple: true }));
   const s = vfs.stats();
   expect(pages).toBeGreaterThan(250);
   expect(s.bridgeCrossings).toBeLessThan(pages / 10);

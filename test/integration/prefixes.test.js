@@ -16,6 +16,7 @@ afterAll(async () => {
   await proxy?.close();
 });
 
+/** @type {[string, RegExp][]} */
 const refused = [
   ['../OTHERBUCKET/db', /'\.\.' segment/],
   ['d/tenantA/../tenantB/db', /'\.\.' segment/],

@@ -30,14 +30,14 @@ test('the README has the blocks this test runs', () => {
   expect(blocks.some((b) => b.lang === 'sh' && b.code.includes('npx sqlite-s3vfs'))).toBe(true);
 });
 
-test.each(blocks.filter((b) => b.lang === 'json').map((b, i) => [i + 1, b.code]))('JSON block %i parses, and names only real packages', (i, code) => {
+test.each(blocks.filter((b) => b.lang === 'json').map((b, i) => /** @type {[number, string]} */ ([i + 1, b.code])))('JSON block %i parses, and names only real packages', (i, code) => {
   const value = JSON.parse(code);
   for (const name of Object.keys(value.allowScripts ?? {})) expect(['sqlite-s3vfs', 'better-sqlite3']).toContain(name);
 });
 
 describe('JavaScript blocks', () => {
   const shim = path.join(__dirname, '..', 'support', 'readme-shim.js');
-  test.each(blocks.filter((b) => b.lang === 'js').map((b, i) => [i + 1, b.code]))('block %i runs', (i, code) => {
+  test.each(blocks.filter((b) => b.lang === 'js').map((b, i) => /** @type {[number, string]} */ ([i + 1, b.code])))('block %i runs', (i, code) => {
     // A block that uses a `vfs` it does not make gets one, as the text around it assumes.
     const prelude = /\bvfs\b/.test(code) && !/\bconst vfs\b/.test(code) ? "const vfs = new (require('sqlite-s3vfs').S3VFS)({ bucket: 'my-bucket' });\n" : '';
     const file = path.join(dir, `block-${i}.js`);

@@ -43,6 +43,7 @@ test('new Database(prefix, { vfs }) takes the instance or its name', () => {
   expect(b.name).toBe(prefix);
   b.close();
   expect(() => new Database(prefix, { vfs: 'nope' })).toThrow(/no S3VFS named 'nope'/);
+  // @ts-expect-error: no vfs, on purpose
   expect(() => new Database(prefix, {})).toThrow(/vfs option/);
 });
 

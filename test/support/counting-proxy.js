@@ -134,7 +134,7 @@ function startCountingProxy(targetPort) {
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       resolve({
-        port: server.address().port,
+        port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
         state,
         reset() {
           Object.assign(state, fresh(), { run: (state.run ?? 0) + 1 });

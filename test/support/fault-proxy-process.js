@@ -132,7 +132,7 @@ const server = http.createServer(async (req, res) => {
   }
 });
 
-server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${server.address().port}\n`));
+server.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${/** @type {import('node:net').AddressInfo} */ (server.address()).port}\n`));
 // If whoever started us dies, do not linger.
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();

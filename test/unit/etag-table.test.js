@@ -26,6 +26,8 @@ test('a million MD5 ETags take 16 bytes each, not a string each', () => {
   const t = new EtagTable();
   for (let i = 0; i < 1_000_000; i++) t.set(i, `"${i.toString(16).padStart(32, '0')}"`);
   expect(t.get(123456)).toBe(`"${(123456).toString(16).padStart(32, '0')}"`);
-  expect(t.other.size).toBe(0);
-  expect(t.md5.byteLength).toBeLessThanOrEqual(2 * 16 * 1_000_000);
+  // Its private storage, looked at on purpose: the test is about how much it holds.
+  const inside = /** @type {any} */ (t);
+  expect(inside.other.size).toBe(0);
+  expect(inside.md5.byteLength).toBeLessThanOrEqual(2 * 16 * 1_000_000);
 });
