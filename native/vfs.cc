@@ -1,5 +1,6 @@
 #include "vfs.h"
 
+#include "bridge_requests.h"
 #include "family.h"
 
 #include <algorithm>
@@ -94,12 +95,8 @@ int SendDirty(Vfs* vfs, CachedFile* cf) {
       }
     }
     if (n == 0 && next < queue.size()) return SQLITE_IOERR_WRITE;
-    Bridge::Request req{layout::OP_WRITE_BLOCKS};
+    Bridge::Request req = requests::WriteBlocks(cf->size, n, out, used);
     req.fileId = cf->writerId;
-    req.arg = n;
-    req.offset = static_cast<double>(cf->size);
-    req.payload = out;
-    req.len = used;
     int rc = bridge.Call(req, SQLITE_IOERR_WRITE);
     if (rc != SQLITE_OK) return rc;
     const uint8_t* missing = bridge.Data();
@@ -184,17 +181,13 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   Bridge& bridge = f->vfs->Bridge_();
   if (cf->blockSize <= 0 || static_cast<size_t>(cf->blockSize) > bridge.Capacity()) return kNotCacheable;
   int64_t fit = static_cast<int64_t>(bridge.Capacity()) / cf->blockSize;
-  Bridge::Request req{layout::OP_READ_BLOCKS};
-  req.offset = static_cast<double>(first);
-  req.arg = static_cast<int>(std::min(needed, fit));
   uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
-    req.payload = want;
-    req.len = sizeof(want);
   }
-  int rc = Call(f, req, SQLITE_IOERR_READ);
+  int rc = Call(f, requests::ReadBlocks(first, static_cast<int>(std::min(needed, fit)), wantOffset >= 0 ? want : nullptr),
+                SQLITE_IOERR_READ);
   if (rc != SQLITE_OK) return rc;
   // The worker's size: this file's own may be larger by writes not handed over yet.
   int64_t workerSize = static_cast<int64_t>(bridge.F64Result());
@@ -243,10 +236,7 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
   int done = 0;
   while (done < amount) {
     int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
-    Bridge::Request req{layout::OP_READ};
-    req.offset = static_cast<double>(offset + done);
-    req.arg = chunk;
-    int rc = Call(f, req, SQLITE_IOERR_READ);
+    int rc = Call(f, requests::Read(offset + done, chunk), SQLITE_IOERR_READ);
     if (rc != SQLITE_OK) return rc;
     int got = std::min(bridge.ReplyLen(), chunk);
     std::memcpy(out + done, bridge.Data(), got);
@@ -304,11 +294,7 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
   int done = 0;
   while (done < amount) {
     int chunk = static_cast<int>(std::min<size_t>(amount - done, bridge.Capacity()));
-    Bridge::Request req{layout::OP_WRITE};
-    req.offset = static_cast<double>(offset + done);
-    req.payload = in + done;
-    req.len = chunk;
-    int rc = Call(f, req, SQLITE_IOERR_WRITE);
+    int rc = Call(f, requests::Write(offset + done, in + done, chunk), SQLITE_IOERR_WRITE);
     if (rc != SQLITE_OK) return rc;
     f->cached->Write(f->vfs->Cache(), offset + done, in + done, chunk);
     done += chunk;
@@ -324,9 +310,7 @@ int xTruncate(sqlite3_file* pf, sqlite3_int64 size) {
   }
   int rc = SendAllDirty(f->vfs);
   if (rc != SQLITE_OK) return rc;
-  Bridge::Request req{layout::OP_TRUNCATE};
-  req.offset = static_cast<double>(size);
-  rc = Call(f, req, SQLITE_IOERR_TRUNCATE);
+  rc = Call(f, requests::Truncate(size), SQLITE_IOERR_TRUNCATE);
   if (rc == SQLITE_OK) f->cached->Truncate(f->vfs->Cache(), size);
   return rc;
 }
@@ -408,10 +392,7 @@ int xCheckReservedLock(sqlite3_file* pf, int* out) {
 int Pragma(S3File* f, char** args) {
   if (!args[1] || !args[2] || sqlite3_stricmp(args[1], "journal_mode") != 0) return SQLITE_NOTFOUND;
   std::string payload = std::string(args[1]) + '\0' + args[2];
-  Bridge::Request req{layout::OP_PRAGMA};
-  req.payload = payload.data();
-  req.len = payload.size();
-  int rc = Call(f, req, SQLITE_IOERR);
+  int rc = Call(f, requests::Pragma(payload), SQLITE_IOERR);
   if (rc != SQLITE_OK) return rc;
   Bridge& bridge = f->vfs->Bridge_();
   if (bridge.ReplyLen() <= 0) return SQLITE_NOTFOUND;
@@ -474,11 +455,7 @@ int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, 
   if (!zName || IsLocalKind(flags) || !vfs->OnOwnerThread()) {
     return fb->xOpen(fb, zName, pf, flags, outFlags);
   }
-  Bridge::Request req{layout::OP_OPEN};
-  req.arg = flags;
-  req.payload = zName;
-  req.len = std::strlen(zName);
-  int rc = vfs->Bridge_().Call(req, SQLITE_CANTOPEN);
+  int rc = vfs->Bridge_().Call(requests::Open(zName, flags), SQLITE_CANTOPEN);
   if (rc != SQLITE_OK) {
     pf->pMethods = nullptr;  // tells SQLite there is nothing to close
     return rc;
@@ -533,10 +510,7 @@ int vDelete(sqlite3_vfs* pv, const char* zName, int syncDir) {
   }
   int rc = SendAllDirty(vfs);
   if (rc != SQLITE_OK) return rc;
-  Bridge::Request req{layout::OP_DELETE};
-  req.payload = zName;
-  req.len = std::strlen(zName);
-  rc = vfs->Bridge_().Call(req, SQLITE_IOERR_DELETE);
+  rc = vfs->Bridge_().Call(requests::Delete(zName), SQLITE_IOERR_DELETE);
   cf->Drop(vfs->Cache());
   if (rc == SQLITE_OK) cf->size = 0;
   return rc;
@@ -554,11 +528,7 @@ int vAccess(sqlite3_vfs* pv, const char* zName, int flags, int* out) {
     *out = cf->size > 0 ? 1 : 0;
     return SQLITE_OK;
   }
-  Bridge::Request req{layout::OP_ACCESS};
-  req.arg = flags;
-  req.payload = zName;
-  req.len = std::strlen(zName);
-  int rc = vfs->Bridge_().Call(req, SQLITE_IOERR_ACCESS);
+  int rc = vfs->Bridge_().Call(requests::Access(zName, flags), SQLITE_IOERR_ACCESS);
   *out = rc == SQLITE_OK ? vfs->Bridge_().Result() : 0;
   // Remember an absent journal or WAL: SQLite asks again at every transaction.
   if (rc == SQLITE_OK && flags == SQLITE_ACCESS_EXISTS && *out == 0) cf->size = 0;
