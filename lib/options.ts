@@ -1,6 +1,8 @@
 // Every option of new S3VFS() with its default and its check, and the fixed limits the
 // library works within: the one table the API, the command line and the README use
 // (test/readme.test.js checks the README's option table against OPTION_DEFAULTS).
+import os from 'node:os';
+import path from 'node:path';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 
 const KiB = 1024;
@@ -15,6 +17,7 @@ export const OPTION_DEFAULTS = {
   maxStalenessMs: 0,
   rangeReadSize: 64 * KiB,
   layout: 'versioned' as 'versioned' | 'compat',
+  diskCacheSize: 1024 * MiB,
   leaseTtlMs: 30_000,
   concurrency: 32,
   timeoutMs: 120_000,
@@ -53,6 +56,13 @@ export interface ResolvedOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  diskCacheSize: number;
+  cacheDir: string;
+}
+
+/** Where the disk cache lives unless cacheDir says otherwise: shared by every process of the user. */
+export function defaultCacheDir(): string {
+  return path.join(os.tmpdir(), `sqlite-s3vfs-cache-${typeof process.getuid === 'function' ? process.getuid() : 'user'}`);
 }
 
 function positiveInt(name: string, v: unknown, dflt: number): number {
@@ -95,12 +105,21 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     timeoutMs: positiveInt('timeoutMs', o.timeoutMs, D.timeoutMs),
     connectTimeoutMs: positiveInt('connectTimeoutMs', o.connectTimeoutMs, D.connectTimeoutMs),
     requestTimeoutMs: positiveInt('requestTimeoutMs', o.requestTimeoutMs, D.requestTimeoutMs),
+    diskCacheSize: o.diskCacheSize === 0 ? 0 : positiveInt('diskCacheSize', o.diskCacheSize, D.diskCacheSize),
+    cacheDir: cacheDirOption(o.cacheDir),
   };
+}
+
+function cacheDirOption(v: unknown): string {
+  if (v === undefined) return defaultCacheDir();
+  if (typeof v !== 'string' || !v) throw new TypeError(`cacheDir must be a directory path, got ${JSON.stringify(v)}`);
+  return path.resolve(v);
 }
 
 /** A default as the README and the command line's help write it: 1 MiB, 30 000, 'versioned'. */
 export function describeDefault(value: number | string): string {
   if (typeof value === 'string') return `'${value}'`;
+  if (value >= 1024 * MiB && value % (1024 * MiB) === 0) return `${value / (1024 * MiB)} GiB`;
   if (value >= MiB && value % MiB === 0) return `${value / MiB} MiB`;
   if (value >= KiB && value % KiB === 0) return `${value / KiB} KiB`;
   return value >= 10_000 ? value.toLocaleString('en-US').replace(/,/g, ' ') : String(value);

@@ -12,6 +12,7 @@ import { S3VFSError } from './errors';
 import { binding } from './native';
 import { checkPrefix } from './prefix';
 import { LIMITS, milliseconds, resolveOptions } from './options';
+import { diskCacheLimit } from './store/disk-cache';
 import { RpcClient } from './rpc';
 import type { WorkerMethods, WorkerTestHooks } from './worker/worker-api';
 import { serializeFrom } from './serialize';
@@ -57,6 +58,13 @@ export interface S3VFSOptions {
   /** TCP connect timeout towards S3 (default 3 s) and per-request timeout (default 30 s). */
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Bytes of blocks kept on this machine's disk, for every connection, process and later run
+   *  of the machine (default 1 GiB, and never more than half the free space; 0: none). Only
+   *  immutable objects are kept (the versioned layout's blocks), so nothing kept goes stale. */
+  diskCacheSize?: number;
+  /** Where the disk cache lives (default: sqlite-s3vfs-cache-<uid> in the OS temporary
+   *  directory). Several processes may share it. */
+  cacheDir?: string;
 }
 
 let unnamed = 0;
@@ -111,6 +119,7 @@ export class S3VFS {
       newLayout: o.layout,
       leaseTtlMs: o.leaseTtlMs,
       rangeReadSize: o.rangeReadSize,
+      diskCache: { dir: o.cacheDir, maxBytes: o.diskCacheSize === 0 ? 0 : diskCacheLimit(o.cacheDir, o.diskCacheSize) },
       testHooks: process.env.S3VFS_TEST_HOOKS === '1',
     };
     b.createVfs(this.name, this.bridge.i32, this.bridge.waitForReply, this.cacheBytes, lockSpace(bucket, options.s3));

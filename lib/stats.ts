@@ -1,7 +1,7 @@
 // Request and cache counters, kept in a SharedArrayBuffer that the worker writes and
 // the main thread reads at any moment without a round trip.
 
-const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses', 'retries'] as const;
+const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses', 'retries', 'diskHits', 'diskMisses', 'bytesFromDisk'] as const;
 export type CounterName = (typeof FIELDS)[number];
 
 export interface VfsStats {
@@ -25,6 +25,12 @@ export interface VfsStats {
    *  read-ahead is already fetching counts as a hit. */
   cacheHits: number;
   cacheMisses: number;
+  /** Blocks read from this machine's disk cache instead of S3, and lookups that found none
+   *  there (options cacheDir, diskCacheSize). */
+  diskHits: number;
+  diskMisses: number;
+  /** Bytes those hits read from disk. */
+  bytesFromDisk: number;
   /** Synchronous main-thread to worker round trips. */
   bridgeCrossings: number;
   /** Bytes the bridge carried between the threads, both ways (blocks read, changes written). */

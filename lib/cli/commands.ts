@@ -15,8 +15,9 @@ export interface CommandContext {
   olderThanMs?: number;
   out: (s: string) => void;
   note: (s: string) => void;
-  /** Runs `work`, showing its progress (on a terminal): `direction`'s bytes against `total`. */
-  track<T>(label: string, total: number, direction: 'up' | 'down', work: Promise<T>): Promise<T>;
+  /** Runs `work`, showing its progress (on a terminal): bytes against `total`, counted as
+   *  S3 bytes up, bytes read (from S3 or this machine's disk cache), or by `bytes()`. */
+  track<T>(label: string, total: number, measure: 'up' | 'read' | (() => number), work: Promise<T>): Promise<T>;
 }
 
 export interface Command {
@@ -114,11 +115,19 @@ export const COMMANDS: Record<string, Command> = {
     arity: [2, 2],
     async run({ vfs, args: [db, file], note, track }) {
       const { size } = await vfs.info(db);
-      if (file === '-') return track('export', size, 'down', pipeline(vfs.serialize(db), process.stdout));
+      // Bytes written out, wherever the blocks came from (S3 or the disk cache).
+      let written = 0;
+      const counted = () => async function* (chunks: AsyncIterable<Uint8Array>) {
+        for await (const c of chunks) {
+          written += c.length;
+          yield c;
+        }
+      };
+      if (file === '-') return track('export', size, () => written, pipeline(vfs.serialize(db), counted(), process.stdout));
       // Into a temporary name beside the target, renamed once whole.
       const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.partial`);
       try {
-        await track('export', size, 'down', pipeline(vfs.serialize(db), fs.createWriteStream(tmp)));
+        await track('export', size, () => written, pipeline(vfs.serialize(db), counted(), fs.createWriteStream(tmp)));
         fs.renameSync(tmp, file);
       } catch (err) {
         fs.rmSync(tmp, { force: true });
@@ -189,7 +198,7 @@ export const COMMANDS: Record<string, Command> = {
     arity: [1, 1],
     async run({ vfs, args: [db], out, track }) {
       const { size } = await vfs.info(db);
-      const blocks = await track('prefetch', size, 'down', vfs.prefetch(db));
+      const blocks = await track('prefetch', size, 'read', vfs.prefetch(db));
       out(`${JSON.stringify({ blocks })}\n`);
     },
   },
@@ -198,7 +207,7 @@ export const COMMANDS: Record<string, Command> = {
     help: 'delete block objects the database no longer lists (versioned layout; --older-than)',
     arity: [1, 1],
     async run({ vfs, args: [db], olderThanMs, out, track }) {
-      out(`${JSON.stringify(await track('gc', 0, 'down', vfs.gc(db, { olderThan: olderThanMs })))}\n`);
+      out(`${JSON.stringify(await track('gc', 0, 'read', vfs.gc(db, { olderThan: olderThanMs })))}\n`);
     },
   },
   migrate: {

@@ -85,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     s3,
     blockSize: values['block-size'] === undefined ? undefined : bytes('block-size', values['block-size'] as string),
     cacheSize: values['cache-size'] === undefined ? undefined : bytes('cache-size', values['cache-size'] as string),
+    diskCacheSize: values['disk-cache-size'] === undefined ? undefined : values['disk-cache-size'] === '0' ? 0 : bytes('disk-cache-size', values['disk-cache-size'] as string),
+    cacheDir: values['cache-dir'] as string | undefined,
     layout: layout as 'versioned' | 'compat' | undefined,
   });
   try {
@@ -96,11 +98,12 @@ export async function main(argv: string[]): Promise<number> {
       olderThanMs: values['older-than'] === undefined ? undefined : duration('older-than', values['older-than'] as string),
       out,
       note,
-      async track(label, total, direction, work) {
+      async track(label, total, measure, work) {
         if (!showProgress) return work;
         const progress = new Progress(label, total, () => {
           const st = vfs.stats();
-          return { bytes: direction === 'up' ? st.bytesUp : st.bytesDown, requests: st.get + st.put + st.list + st.delete + st.head };
+          const bytes = measure === 'up' ? st.bytesUp : measure === 'read' ? st.bytesDown + st.bytesFromDisk : measure();
+          return { bytes, requests: st.get + st.put + st.list + st.delete + st.head };
         }, { write: (s) => void process.stderr.write(s), inPlace: process.stderr.isTTY === true });
         try {
           return await work;

@@ -11,6 +11,7 @@ import { blockCount, blockLength } from './blocks';
 import { S3VFSError } from '../errors';
 import { mapLimit } from './map-limit';
 import type { GetResult } from './object-store';
+import type { DiskCache } from './disk-cache';
 import type { StoreContext } from './store-context';
 
 /** Bytes written into one block on the main thread, at `offset` within the block. */
@@ -134,6 +135,12 @@ export abstract class CachedFile implements CacheOwner {
    */
   checkBlock(_index: number, _key: string, _bytes: Uint8Array | null): void {}
 
+  /** Whether block `index`'s object never changes, so that this machine's disk may keep it
+   *  (ctx.disk). Only the layout knows; nothing is kept unless it says so. */
+  protected immutable(_index: number): boolean {
+    return false;
+  }
+
   /** Whether a block fetched from the bucket may be cached: false when it shows that the
    *  file changed under this reader (the next revalidate() reloads it). */
   protected fetchedIsCurrent(_index: number, _got: NonNullable<GetResult>): boolean {
@@ -141,6 +148,25 @@ export abstract class CachedFile implements CacheOwner {
   }
 
   // ---- The cache, shared by every layout ----
+
+  /** The disk cache that may hold block `index`, if any. */
+  protected diskFor(index: number): DiskCache | undefined {
+    return this.ctx.disk && index < this.stored && this.immutable(index) ? this.ctx.disk : undefined;
+  }
+
+  /** Block `index` from this machine's disk, checked as a GET's bytes are; a damaged copy is
+   *  deleted (and the block fetched from S3). */
+  private async fromDisk(disk: DiskCache, index: number, key: string, length: number): Promise<Uint8Array | undefined> {
+    const local = await disk.get(key, length);
+    if (!local) return undefined;
+    try {
+      this.checkBlock(index, key, local);
+      return local;
+    } catch {
+      await disk.drop(key);
+      return undefined;
+    }
+  }
 
   get exists(): boolean {
     return this.size > 0;
@@ -260,6 +286,12 @@ export abstract class CachedFile implements CacheOwner {
     const want = blockLength(index, this.size, this.B);
     const key = this.keyOf(index);
     const p = (async () => {
+      const disk = this.diskFor(index);
+      const local = disk && (await this.fromDisk(disk, index, key, want));
+      if (local) {
+        if (generation === this.generation && !this.blocks.has(index)) this.cacheClean(index, local);
+        return local;
+      }
       const got = await this.ctx.s3.get(key);
       if (!got) {
         throw this.vanished(index, key);
@@ -268,6 +300,7 @@ export abstract class CachedFile implements CacheOwner {
         throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
       }
       this.checkBlock(index, key, got.body);
+      disk?.put(key, got.body);
       if (generation !== this.generation || this.blocks.has(index) || !this.fetchedIsCurrent(index, got)) return got.body;
       this.cacheClean(index, got.body);
       return got.body;
@@ -287,7 +320,9 @@ export abstract class CachedFile implements CacheOwner {
    */
   async readBlocks(first: number, count: number, maxBytes: number, want?: { offset: number; amount: number }): Promise<BlocksRead> {
     const range = want && count === 1 ? this.pieceFor(first, want.offset, want.amount) : undefined;
-    if (range) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
+    // A block on this machine's disk is read whole from there rather than in a piece from S3.
+    const disk = range && this.diskFor(first);
+    if (range && !(disk && (await disk.has(this.keyOf(first))))) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
@@ -471,12 +506,16 @@ export abstract class CachedFile implements CacheOwner {
     const indexes = Array.from({ length: count }, (_, i) => from + i);
     const parts = await mapLimit(indexes, this.ctx.concurrency, async (i) => {
       const key = this.objectKey(i);
-      const got = await this.ctx.s3.get(key);
       const want = Math.min(blockSize, size - i * blockSize);
+      const disk = this.diskFor(i);
+      const local = disk && (await this.fromDisk(disk, i, key, want));
+      if (local) return local;
+      const got = await this.ctx.s3.get(key);
       if (!got || got.body.length !== want) {
         throw new S3VFSError(`block ${i} of '${this.name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
       }
       this.checkBlock(i, key, got.body);
+      disk?.put(key, got.body);
       return got.body;
     });
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));

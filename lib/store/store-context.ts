@@ -2,6 +2,7 @@
 // settings that shape its requests.
 import type { BlockCache } from './block-cache';
 import type { ConditionalWritesProbe } from './conditional-probe';
+import type { DiskCache } from './disk-cache';
 import type { ObjectStore } from './object-store';
 
 export interface StoreContext {
@@ -20,6 +21,8 @@ export interface StoreContext {
   layout: 'versioned' | 'compat';
   /** How long a writer's lease lasts without renewal. */
   leaseTtlMs: number;
+  /** Immutable blocks kept on this machine's disk (none: undefined). */
+  disk: DiskCache | undefined;
   /** Asks the server, once, whether it honours conditional writes (versioned layout). */
   conditional: ConditionalWritesProbe;
 }

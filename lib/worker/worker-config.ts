@@ -14,5 +14,7 @@ export interface WorkerConfig {
   rangeReadSize: number;
   newLayout: 'versioned' | 'compat';
   leaseTtlMs: number;
+  /** Immutable blocks kept on disk: where, and up to how many bytes (0: none). */
+  diskCache: { dir: string; maxBytes: number };
   testHooks: boolean;
 }

@@ -6,7 +6,8 @@ import { Counters } from '../stats';
 import { BlockCache } from '../store/block-cache';
 import { ConditionalWritesProbe } from '../store/conditional-probe';
 import { FileTable } from '../store/file-table';
-import { S3Objects } from '../store/s3-objects';
+import { DiskCache } from '../store/disk-cache';
+import { describeEndpoint, S3Objects } from '../store/s3-objects';
 import { bridgeOps } from './bridge-ops';
 import { rpcHandlers } from './rpc-handlers';
 import { BridgeServer } from './bridge-server';
@@ -16,6 +17,9 @@ const config = workerData as WorkerConfig;
 const L = config.layout;
 const counters = new Counters(config.statsSab);
 const s3 = new S3Objects(config.connection, counters);
+const diskCache = config.diskCache.maxBytes > 0
+  ? new DiskCache(config.diskCache.dir, config.diskCache.maxBytes, `${describeEndpoint(config.connection.s3)}|${config.connection.bucket}`, counters)
+  : undefined;
 const files = new FileTable(
   {
     s3,
@@ -27,6 +31,7 @@ const files = new FileTable(
     rangeReadSize: config.rangeReadSize,
     layout: config.newLayout,
     leaseTtlMs: config.leaseTtlMs,
+    disk: diskCache,
     conditional: new ConditionalWritesProbe(s3, config.connection.bucket),
   },
   config.connection.bucket,
@@ -49,6 +54,7 @@ process.on('exit', () => server.markDead(new Error('the S3 worker thread exited'
 
 async function shutdown(): Promise<void> {
   await files.flushAll();
+  await diskCache?.flush();
   server.stop();
   clearInterval(heartbeat);
   s3.destroy();

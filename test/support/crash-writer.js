@@ -4,7 +4,7 @@
 const { S3VFS } = require('../..');
 
 const { bucket, s3, prefix, journalMode, synchronous, blockSize, layout, leaseTtlMs } = JSON.parse(process.argv[2]);
-const vfs = new S3VFS({ bucket, s3, blockSize, layout: layout ?? 'compat', leaseTtlMs });
+const vfs = new S3VFS({ bucket, s3, blockSize, layout: layout ?? 'compat', leaseTtlMs, diskCacheSize: 0 });
 const db = vfs.open(prefix);
 db.pragma(`journal_mode = ${journalMode}`);
 db.pragma(`synchronous = ${synchronous}`);

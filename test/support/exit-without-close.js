@@ -3,7 +3,7 @@
 // level, which must keep the process alive until they finish.
 const { S3VFS } = require('../..');
 const { bucket, s3, prefix, mode } = JSON.parse(process.argv[2]);
-const vfs = new S3VFS({ bucket, s3 });
+const vfs = new S3VFS({ bucket, s3, diskCacheSize: 0 });
 const db = vfs.open(prefix);
 db.exec("CREATE TABLE t(v); INSERT INTO t VALUES ('committed before exit')");
 process.stdout.write('WROTE\n');

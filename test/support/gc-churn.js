@@ -9,7 +9,7 @@ const { S3VFS } = require('../..');
 const { bucket, s3, prefix } = JSON.parse(process.argv[2]);
 
 async function main() {
-  const vfs = new S3VFS({ bucket, s3 });
+  const vfs = new S3VFS({ bucket, s3, diskCacheSize: 0 });
   const db = vfs.open(prefix);
   db.exec('CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1), (2), (3)');
   db.close();

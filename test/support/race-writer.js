@@ -5,7 +5,7 @@
 const { S3VFS } = require('../..');
 
 const { bucket, s3, prefix, writer, transactions, perOpen } = JSON.parse(process.argv[2]);
-const vfs = new S3VFS({ bucket, s3, leaseTtlMs: 5000 });
+const vfs = new S3VFS({ bucket, s3, leaseTtlMs: 5000, diskCacheSize: 0 });
 const committed = [];
 let busy = 0;
 let busyMessage = '';

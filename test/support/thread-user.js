@@ -13,7 +13,7 @@ const { S3VFS, Database } = require('../..');
     }
     return;
   }
-  const vfs = new S3VFS({ bucket, s3 });
+  const vfs = new S3VFS({ bucket, s3, diskCacheSize: 0 });
   const db = vfs.open(prefix);
   db.exec("CREATE TABLE t(v); INSERT INTO t VALUES ('from a worker thread')");
   const v = db.prepare('SELECT v FROM t').pluck().get();

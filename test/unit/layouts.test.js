@@ -10,7 +10,7 @@ const C = require('../../dist/sqlite-codes');
 const DB = C.SQLITE_OPEN_MAIN_DB | 0x2 | C.SQLITE_OPEN_CREATE;
 const JOURNAL = C.SQLITE_OPEN_MAIN_JOURNAL | 0x2 | C.SQLITE_OPEN_CREATE;
 
-function table(s3, layout, blockSize = 8) {
+function table(s3, layout, blockSize = 8, disk = undefined) {
   return new FileTable({
     s3,
     blockSize,
@@ -21,6 +21,7 @@ function table(s3, layout, blockSize = 8) {
     rangeReadSize: 0,
     layout,
     leaseTtlMs: 30_000,
+    disk,
     conditional: new ConditionalWritesProbe(s3, 'bucket'),
   }, 'bucket');
 }

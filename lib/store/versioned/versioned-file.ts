@@ -62,6 +62,12 @@ export class VersionedFile extends CachedFile {
     return `${this.name}/${this.entry(index).key}`;
   }
 
+  /** A block object this layout wrote is never written again (its key is never reused); one
+   *  adopted from the seed layout by migrate is the seed's, which could be. */
+  protected override immutable(index: number): boolean {
+    return (blockKeyParts(this.entry(index).key)?.commit ?? 0) > 0;
+  }
+
   /** Block `index` as written since the last commit, or as the manifest lists it. */
   private entry(index: number): BlockEntry {
     const e = this.uploadedBlocks.get(index) ?? this.manifest?.blocks[index];
@@ -110,7 +116,10 @@ export class VersionedFile extends CachedFile {
       const before = this.writesOf(i);
       const crc32 = blockCrc32(bytes); // of the bytes as they leave: they may change during the PUT
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
-      if (this.uploaded(i, before, bytes)) this.uploadedBlocks.set(i, { key, crc32 });
+      if (!this.uploaded(i, before, bytes)) return;
+      this.uploadedBlocks.set(i, { key, crc32 });
+      // Unchanged since it left (uploaded() says so): what the bucket holds, for this machine's next reader.
+      this.ctx.disk?.put(`${this.name}/${key}`, bytes.slice());
     });
     for (const i of [...this.dirty]) if (i >= count) this.dirty.delete(i);
     this.stored = count;

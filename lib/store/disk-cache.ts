@@ -1,0 +1,165 @@
+// Blocks kept on the local disk, so that a database read once on a machine is read from
+// disk by every later connection, thread, process and run there: only immutable objects
+// are kept (the versioned layout's blocks, whose keys are never reused), so an entry never
+// goes stale and needs no revalidation. Files are named by a hash of the endpoint, bucket
+// and key; each is written under a temporary name and renamed, so several processes can
+// share the directory and a reader never sees half a file. An entry of the wrong length is
+// deleted at once; one whose bytes do not match the manifest's CRC32 is deleted by the
+// caller (CachedFile) and fetched again. The directory is kept under its size limit by
+// deleting the least recently used files (a hit touches its file's mtime).
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Counters } from '../stats';
+
+/** Bytes written by this process between two scans of the directory for eviction. */
+const SCAN_EVERY_FRACTION = 0.1;
+/** A temporary file this old was left by a process that died while writing it. */
+const STALE_TMP_MS = 10 * 60 * 1000;
+/** Eviction brings the directory down to this fraction of its limit. */
+const EVICT_TO_FRACTION = 0.9;
+
+export class DiskCache {
+  private writtenSinceScan = 0;
+  private scanning: Promise<void> | undefined;
+  /** Writes under way, so that close() can wait for them. */
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number,
+    /** The endpoint and bucket: the same key in another bucket is another object. */
+    private readonly namespace: string,
+    private readonly counters: Counters,
+  ) {}
+
+  pathOf(key: string): string {
+    const h = createHash('sha256').update(this.namespace).update('\n').update(key).digest('hex');
+    return path.join(this.dir, h.slice(0, 2), `${h.slice(2)}.block`);
+  }
+
+  /** The object's bytes if this machine has them and they are `length` long. */
+  async get(key: string, length: number): Promise<Uint8Array | undefined> {
+    const file = this.pathOf(key);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(file);
+    } catch {
+      this.counters.add('diskMisses');
+      return undefined;
+    }
+    if (bytes.length !== length) {
+      // Truncated, or not ours: never used, and gone for the next reader.
+      await this.drop(key);
+      this.counters.add('diskMisses');
+      return undefined;
+    }
+    this.counters.add('diskHits');
+    this.counters.add('bytesFromDisk', bytes.length);
+    const now = new Date();
+    fs.promises.utimes(file, now, now).catch(() => undefined); // recently used: evicted last
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** Whether this machine has the object (a read that would take a piece of it takes all). */
+  async has(key: string): Promise<boolean> {
+    return fs.promises.access(this.pathOf(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Keeps the bytes, in the background: a failure (a full disk) only costs a later GET. */
+  put(key: string, bytes: Uint8Array): void {
+    const write = this.write(key, bytes).catch(() => undefined);
+    this.pending.add(write);
+    write.finally(() => this.pending.delete(write));
+  }
+
+  private async write(key: string, bytes: Uint8Array): Promise<void> {
+    const file = this.pathOf(key);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.promises.writeFile(tmp, bytes, { mode: 0o600 });
+      await fs.promises.rename(tmp, file);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true });
+      throw err;
+    }
+    this.writtenSinceScan += bytes.length;
+    // What was written while a scan ran counts towards the next one (or flush's).
+    if (this.writtenSinceScan >= this.maxBytes * SCAN_EVERY_FRACTION && !this.scanning) {
+      this.writtenSinceScan = 0;
+      this.scanning = this.evict().finally(() => (this.scanning = undefined));
+    }
+  }
+
+  /** Forgets an entry (its bytes were found damaged). */
+  drop(key: string): Promise<void> {
+    return fs.promises.rm(this.pathOf(key), { force: true }).catch(() => undefined);
+  }
+
+  /** Deletes the least recently used files until the directory is under its limit. */
+  async evict(): Promise<void> {
+    const files: { file: string; size: number; used: number }[] = [];
+    let total = 0;
+    for (const sub of await fs.promises.readdir(this.dir).catch(() => [] as string[])) {
+      const subdir = path.join(this.dir, sub);
+      for (const name of await fs.promises.readdir(subdir).catch(() => [] as string[])) {
+        const file = path.join(subdir, name);
+        const st = await fs.promises.stat(file).catch(() => undefined);
+        if (!st) continue;
+        if (!name.endsWith('.block')) {
+          // A write a killed process never renamed: nobody will.
+          if (name.endsWith('.tmp') && Date.now() - st.mtimeMs > STALE_TMP_MS) await fs.promises.rm(file, { force: true });
+          continue;
+        }
+        files.push({ file, size: st.size, used: st.mtimeMs });
+        total += st.size;
+      }
+    }
+    if (total <= this.maxBytes) return;
+    files.sort((a, b) => a.used - b.used);
+    for (const f of files) {
+      if (total <= this.maxBytes * EVICT_TO_FRACTION) break;
+      await fs.promises.rm(f.file, { force: true });
+      total -= f.size;
+    }
+  }
+
+  /** Waits for the writes under way, then brings the directory under its limit (at shutdown:
+   *  between scans, writes may have taken it past). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.pending]);
+    await this.scanning;
+    if (this.writtenSinceScan > 0) {
+      this.writtenSinceScan = 0;
+      await this.evict();
+    }
+  }
+}
+
+/**
+ * The cache's size: the option, but never more than half the disk's free space; 0 (no disk
+ * cache, with a warning) when the directory cannot be used or is not private: the blocks are
+ * the database's contents, and the default directory is in a temporary directory every user
+ * can write to, where another user could have made it first.
+ */
+export function diskCacheLimit(dir: string, wanted: number): number {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const own = fs.lstatSync(dir);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+    if (!own.isDirectory() || (uid !== undefined && own.uid !== uid) || (process.platform !== 'win32' && (own.mode & 0o077) !== 0)) {
+      process.emitWarning(`sqlite-s3vfs: the disk cache is off: ${dir} is not a directory that only this user may read and write ` +
+        '(set cacheDir to one that is, or diskCacheSize: 0)');
+      return 0;
+    }
+    const st = fs.statfsSync(dir);
+    return Math.min(wanted, Math.floor((st.bavail * st.bsize) / 2));
+  } catch (err) {
+    process.emitWarning(`sqlite-s3vfs: the disk cache is off: ${dir} cannot be used (${(err as Error).message})`);
+    return 0;
+  }
+}
