@@ -21,7 +21,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   'block-size': { type: 'string', value: 'BYTES', help: `block size of new databases (default ${describeDefault(D.blockSize)}; 4096 for the Python sqlite-s3vfs)` },
   'cache-size': { type: 'string', value: 'BYTES', help: `bytes of blocks to cache (default ${describeDefault(D.cacheSize)}; k, M, G suffixes)` },
   'disk-cache-size': { type: 'string', value: 'BYTES', help: `bytes of blocks kept on this machine's disk (default ${describeDefault(D.diskCacheSize)}; 0: none)` },
-  'cache-dir': { type: 'string', value: 'DIR', help: 'where the disk cache lives (default: in the OS temporary directory)' },
+  'cache-dir': { type: 'string', value: 'DIR', help: 'where the disk cache lives (default S3VFS_CACHE_DIR, or in the OS temporary directory)' },
   layout: { type: 'string', value: 'NAME', help: `layout of new databases: versioned or compat (default ${D.layout})` },
   'older-than': { type: 'string', value: 'TIME', help: 'gc: keep blocks unreferenced for less than this (default 1h; 30s, 10m, 0)' },
   param: { type: 'string', value: 'VALUE', help: 'query, exec: a bound parameter (?), in order; repeat for more', multiple: true },

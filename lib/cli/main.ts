@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     blockSize: values['block-size'] === undefined ? undefined : bytes('block-size', values['block-size'] as string),
     cacheSize: values['cache-size'] === undefined ? undefined : bytes('cache-size', values['cache-size'] as string),
     diskCacheSize: values['disk-cache-size'] === undefined ? undefined : values['disk-cache-size'] === '0' ? 0 : bytes('disk-cache-size', values['disk-cache-size'] as string),
-    cacheDir: values['cache-dir'] as string | undefined,
+    cacheDir: (values['cache-dir'] as string | undefined) ?? (process.env.S3VFS_CACHE_DIR || undefined),
     layout: layout as 'versioned' | 'compat' | undefined,
   });
   try {

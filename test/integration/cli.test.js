@@ -13,6 +13,8 @@ const env = {
   S3VFS_REGION: config.s3.region,
   S3VFS_ACCESS_KEY_ID: config.s3.credentials?.accessKeyId ?? '',
   S3VFS_SECRET_ACCESS_KEY: config.s3.credentials?.secretAccessKey ?? '',
+  // A disk cache of this run's own: the machine's default one may not be usable here.
+  S3VFS_CACHE_DIR: tempDir(),
 };
 const run = (...args) => execFileSync(process.execPath, [cli, ...args], { env, encoding: 'utf8' });
 

@@ -65,6 +65,7 @@ test('the command-line block runs, command by command', () => {
     S3VFS_REGION: config.s3.region,
     S3VFS_ACCESS_KEY_ID: config.s3.credentials?.accessKeyId ?? '',
     S3VFS_SECRET_ACCESS_KEY: config.s3.credentials?.secretAccessKey ?? '',
+    S3VFS_CACHE_DIR: dir,
   };
   for (const line of lines) {
     const args = local(line.replace('npx sqlite-s3vfs ', '').replace(/my-bucket/g, config.bucket))
