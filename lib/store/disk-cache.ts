@@ -3,17 +3,31 @@
 // are kept (the versioned layout's blocks, whose keys are never reused), so an entry never
 // goes stale and needs no revalidation. Files are named by a hash of the endpoint, bucket
 // and key; each is written under a temporary name and renamed, so several processes can
-// share the directory and a reader never sees half a file. An entry of the wrong length is
-// deleted at once; one whose bytes do not match the manifest's CRC32 is deleted by the
-// caller (CachedFile) and fetched again. The directory is kept under its size limit by
-// deleting the least recently used files (a hit touches its file's mtime).
+// share the directory and a reader never sees half a file. Each file ends with the CRC32 of
+// its bytes (4 bytes, little-endian): an entry of the wrong length or checksum (a crash
+// before the data reached the disk, a damaged disk) is deleted and fetched again, whatever
+// the manifest records; CachedFile checks the manifest's CRC32 too. The directory is kept
+// under its size limit by deleting the least recently used files (a hit touches its mtime).
+// Nothing here may fail a query: every error is a cache miss.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { Counters } from '../stats';
 
 /** Bytes written by this process between two scans of the directory for eviction. */
 const SCAN_EVERY_FRACTION = 0.1;
+/** Bytes after an entry's data: the CRC32 of the data, little-endian. */
+const TRAILER = 4;
+
+/** Deletes a file; false when it could not be (read-only, in use): eviction goes on. */
+async function removeQuietly(file: string): Promise<boolean> {
+  return fs.promises.rm(file, { force: true }).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** A temporary file this old was left by a process that died while writing it. */
 const STALE_TMP_MS = 10 * 60 * 1000;
 /** Eviction brings the directory down to this fraction of its limit. */
@@ -48,17 +62,17 @@ export class DiskCache {
       this.counters.add('diskMisses');
       return undefined;
     }
-    if (bytes.length !== length) {
-      // Truncated, or not ours: never used, and gone for the next reader.
+    if (bytes.length !== length + TRAILER || crc32(bytes.subarray(0, length)) !== bytes.readUInt32LE(length)) {
+      // Truncated, damaged or not ours: never used, and gone for the next reader.
       await this.drop(key);
       this.counters.add('diskMisses');
       return undefined;
     }
     this.counters.add('diskHits');
-    this.counters.add('bytesFromDisk', bytes.length);
+    this.counters.add('bytesFromDisk', length);
     const now = new Date();
     fs.promises.utimes(file, now, now).catch(() => undefined); // recently used: evicted last
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, length);
   }
 
   /** Whether this machine has the object (a read that would take a piece of it takes all). */
@@ -78,10 +92,16 @@ export class DiskCache {
 
   private async write(key: string, bytes: Uint8Array): Promise<void> {
     const file = this.pathOf(key);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Not recursive: if the checked directory itself has gone (a temp cleaner), the cache
+    // misses rather than recreate it unchecked where another user may have made it first.
+    await fs.promises.mkdir(path.dirname(file), { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const trailer = Buffer.alloc(TRAILER);
+    trailer.writeUInt32LE(crc32(bytes));
     try {
-      await fs.promises.writeFile(tmp, bytes, { mode: 0o600 });
+      await fs.promises.writeFile(tmp, Buffer.concat([bytes, trailer]), { mode: 0o600 });
       await fs.promises.rename(tmp, file);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
@@ -91,7 +111,9 @@ export class DiskCache {
     // What was written while a scan ran counts towards the next one (or flush's).
     if (this.writtenSinceScan >= this.maxBytes * SCAN_EVERY_FRACTION && !this.scanning) {
       this.writtenSinceScan = 0;
-      this.scanning = this.evict().finally(() => (this.scanning = undefined));
+      this.scanning = this.evict()
+        .catch(() => undefined)
+        .finally(() => (this.scanning = undefined));
     }
   }
 
@@ -112,7 +134,7 @@ export class DiskCache {
         if (!st) continue;
         if (!name.endsWith('.block')) {
           // A write a killed process never renamed: nobody will.
-          if (name.endsWith('.tmp') && Date.now() - st.mtimeMs > STALE_TMP_MS) await fs.promises.rm(file, { force: true });
+          if (name.endsWith('.tmp') && Date.now() - st.mtimeMs > STALE_TMP_MS) await removeQuietly(file);
           continue;
         }
         files.push({ file, size: st.size, used: st.mtimeMs });
@@ -123,8 +145,7 @@ export class DiskCache {
     files.sort((a, b) => a.used - b.used);
     for (const f of files) {
       if (total <= this.maxBytes * EVICT_TO_FRACTION) break;
-      await fs.promises.rm(f.file, { force: true });
-      total -= f.size;
+      if (await removeQuietly(f.file)) total -= f.size;
     }
   }
 
@@ -135,7 +156,7 @@ export class DiskCache {
     await this.scanning;
     if (this.writtenSinceScan > 0) {
       this.writtenSinceScan = 0;
-      await this.evict();
+      await this.evict().catch(() => undefined);
     }
   }
 }

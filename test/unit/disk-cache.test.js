@@ -24,6 +24,28 @@ test('an entry comes back only at the length asked for; a wrong length is delete
   expect(await c.get('db/v/none', 1)).toBeUndefined();
 });
 
+test('an entry whose bytes changed on disk (same length) fails its own checksum and is deleted', async () => {
+  const c = cache(1 << 20);
+  c.put('db/v/b', new Uint8Array([5, 6, 7, 8]));
+  await c.flush();
+  const file = c.pathOf('db/v/b');
+  expect(fs.statSync(file).size).toBe(4 + 4); // the data, then its CRC32
+  const bytes = fs.readFileSync(file);
+  bytes[1] ^= 1;
+  fs.writeFileSync(file, bytes);
+  expect(await c.get('db/v/b', 4)).toBeUndefined();
+  expect(fs.existsSync(file)).toBe(false);
+});
+
+test('a cache whose directory has gone misses instead of recreating it', async () => {
+  const c = cache(1 << 20);
+  fs.rmSync(c.dir, { recursive: true });
+  c.put('db/v/c', new Uint8Array([1]));
+  await c.flush();
+  expect(fs.existsSync(c.dir)).toBe(false);
+  expect(await c.get('db/v/c', 1)).toBeUndefined();
+});
+
 test('the same key in another bucket is another entry', () => {
   const a = new DiskCache('/x', 1, 'ep|one', new Counters());
   const b = new DiskCache('/x', 1, 'ep|two', new Counters());
