@@ -34,6 +34,16 @@ export interface Replacement {
 
 let nextOwnerId = 1;
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 const READ_AHEAD_BYTES = 32 << 20;
 const MIN_PIECES_TRIED = 8;
 
@@ -280,30 +290,34 @@ export abstract class CachedFile implements CacheOwner {
     }
   }
 
+  /**
+   * Block `index`'s `want` bytes from this machine's disk, else from S3 (`got`: S3's answer),
+   * checked as the layout says and then kept on disk. Not cached in memory: the caller's choice.
+   */
+  private async blockBytes(index: number, key: string, want: number): Promise<{ body: Uint8Array; got?: NonNullable<GetResult> }> {
+    const disk = this.diskFor(index);
+    const local = disk && (await this.fromDisk(disk, index, key, want));
+    if (local) return { body: local };
+    const got = await this.ctx.s3.get(key);
+    if (!got) throw this.vanished(index, key);
+    if (got.body.length !== want) {
+      throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
+    }
+    this.checkBlock(index, key, got.body);
+    disk?.put(key, got.body);
+    return { body: got.body, got };
+  }
+
   /** GETs a block into the cache (unless the cache was invalidated meanwhile). */
   private fetch(index: number): Promise<Uint8Array> {
     const generation = this.generation;
     const want = blockLength(index, this.size, this.B);
     const key = this.keyOf(index);
     const p = (async () => {
-      const disk = this.diskFor(index);
-      const local = disk && (await this.fromDisk(disk, index, key, want));
-      if (local) {
-        if (generation === this.generation && !this.blocks.has(index)) this.cacheClean(index, local);
-        return local;
-      }
-      const got = await this.ctx.s3.get(key);
-      if (!got) {
-        throw this.vanished(index, key);
-      }
-      if (got.body.length !== want) {
-        throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
-      }
-      this.checkBlock(index, key, got.body);
-      disk?.put(key, got.body);
-      if (generation !== this.generation || this.blocks.has(index) || !this.fetchedIsCurrent(index, got)) return got.body;
-      this.cacheClean(index, got.body);
-      return got.body;
+      const { body, got } = await this.blockBytes(index, key, want);
+      if (generation !== this.generation || this.blocks.has(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
+      this.cacheClean(index, body);
+      return body;
     })();
     this.fetching.set(index, p);
     const done = () => {
@@ -333,13 +347,7 @@ export abstract class CachedFile implements CacheOwner {
       parts.push(await this.block(i));
       bytes += len;
     }
-    const data = new Uint8Array(bytes);
-    let at = 0;
-    for (const p of parts) {
-      data.set(p, at);
-      at += p.length;
-    }
-    return { data, count: parts.length };
+    return { data: concat(parts), count: parts.length };
   }
 
   /**
@@ -505,26 +513,9 @@ export abstract class CachedFile implements CacheOwner {
   async readUncached(from: number, count: number, size: number, blockSize: number): Promise<Uint8Array> {
     const indexes = Array.from({ length: count }, (_, i) => from + i);
     const parts = await mapLimit(indexes, this.ctx.concurrency, async (i) => {
-      const key = this.objectKey(i);
-      const want = Math.min(blockSize, size - i * blockSize);
-      const disk = this.diskFor(i);
-      const local = disk && (await this.fromDisk(disk, i, key, want));
-      if (local) return local;
-      const got = await this.ctx.s3.get(key);
-      if (!got || got.body.length !== want) {
-        throw new S3VFSError(`block ${i} of '${this.name}' changed while it was being read (${got ? got.body.length : 'no'} bytes, expected ${want})`, 'ECHANGED');
-      }
-      this.checkBlock(i, key, got.body);
-      disk?.put(key, got.body);
-      return got.body;
+      return (await this.blockBytes(i, this.objectKey(i), blockLength(i, size, blockSize))).body;
     });
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concat(parts);
   }
 
   /**

@@ -118,8 +118,9 @@ export class VersionedFile extends CachedFile {
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
       if (!this.uploaded(i, before, bytes)) return;
       this.uploadedBlocks.set(i, { key, crc32 });
-      // Unchanged since it left (uploaded() says so): what the bucket holds, for this machine's next reader.
-      this.ctx.disk?.put(`${this.name}/${key}`, bytes.slice());
+      // Unchanged since it left (uploaded() says so), and clean from now on: a later write
+      // copies a clean block rather than change it (writableBlock), so no copy is needed here.
+      this.ctx.disk?.put(`${this.name}/${key}`, bytes);
     });
     for (const i of [...this.dirty]) if (i >= count) this.dirty.delete(i);
     this.stored = count;
