@@ -89,7 +89,10 @@ export function parse(argv: string[]): Parsed {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS as never });
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^Option '([^']*)' argument missing/, "option $1 needs a value"));
+    const message = (err as Error).message;
+    const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`option ${ambiguous[1]} needs a value, but the next argument is an option (write ${ambiguous[1]}=VALUE for a value that starts with '-')`);
+    throw new UsageError(message.replace(/^Option '([^']*)' argument missing/, 'option $1 needs a value'));
   }
 }
 

@@ -90,6 +90,8 @@ describe('the command line, as people use it', () => {
     expect(runAll(['--blok-size', '4096', 'ls'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/unknown option --blok-size \(did you mean --block-size\?\)/) });
     expect(runAll(['--block-size', '-1', 'ls'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/--block-size must be a positive whole number of bytes .*got '-1'/) });
     expect(runAll(['query', prefix])).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage: sqlite-s3vfs query <db> <sql>/) });
+    // An option whose value was forgotten (an empty variable in a script) before another option.
+    expect(runAll(['--endpoint', '--bucket', 'b', 'ls'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^sqlite-s3vfs: option --endpoint needs a value, but the next argument is an option/) });
   });
 
   test('rows: JSON lines with exact 64-bit integers and hex blobs; CSV; bound parameters', () => {
