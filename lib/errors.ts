@@ -26,6 +26,7 @@ export type S3VFSOwnCode =
   | 'EWORKERDEAD' // the worker died
   | 'ETIMEDOUT' // the worker did not answer in time
   | 'EPROTO' // the two threads disagree about the protocol (a bug)
+  | 'ESPILL' // a large transaction's blocks could not be kept on local disk (its spill file)
   | 'EAGAIN';
 
 /** S3VFSError.code: the library's own codes, or a code S3 or Node gave. */

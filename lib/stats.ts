@@ -1,7 +1,7 @@
 // Request and cache counters, kept in a SharedArrayBuffer that the worker writes and
 // the main thread reads at any moment without a round trip.
 
-const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses', 'retries', 'diskHits', 'diskMisses', 'bytesFromDisk'] as const;
+const FIELDS = ['get', 'getRange', 'put', 'list', 'delete', 'head', 'bytesDown', 'bytesUp', 'cacheHits', 'cacheMisses', 'retries', 'diskHits', 'diskMisses', 'bytesFromDisk', 'bytesSpilled'] as const;
 export type CounterName = (typeof FIELDS)[number];
 
 export interface VfsStats {
@@ -31,6 +31,9 @@ export interface VfsStats {
   diskMisses: number;
   /** Bytes those hits read from disk. */
   bytesFromDisk: number;
+  /** Bytes of written blocks that a transaction larger than the memory cache moved to a
+   *  local spill file to wait for its commit (in the OS temporary directory). */
+  bytesSpilled: number;
   /** Synchronous main-thread to worker round trips. */
   bridgeCrossings: number;
   /** Bytes the bridge carried between the threads, both ways (blocks read, changes written). */

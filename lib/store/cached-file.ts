@@ -13,12 +13,21 @@ import { mapLimit } from './map-limit';
 import type { GetResult } from './object-store';
 import type { DiskCache } from './disk-cache';
 import type { StoreContext } from './store-context';
+import { SpillFile } from './spill-file';
 
 /** Bytes written into one block on the main thread, at `offset` within the block. */
 export interface BlockWrite {
   index: number;
   offset: number;
   bytes: Uint8Array;
+}
+
+/** The bytes a read wants, and whether the main thread's cache is full (a piece of a block
+ *  then serves it better than the whole block). */
+export interface ReadWant {
+  offset: number;
+  amount: number;
+  cacheFull?: boolean;
 }
 
 /** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
@@ -54,7 +63,10 @@ export abstract class CachedFile implements CacheOwner {
   /** Blocks that exist in the bucket, as of the last load or upload. */
   protected stored = 0;
   protected readonly blocks = new Map<number, Uint8Array>();
+  /** Blocks written and not yet uploaded: in `blocks`, or (a large transaction's) in `spill`. */
   protected readonly dirty = new Set<number>();
+  /** Dirty blocks moved out of memory to this machine's disk (spill()). */
+  private spillFile: SpillFile | undefined;
   /** How many times each block was written: an upload knows whether its bytes are still the latest. */
   private readonly writes = new Map<number, number>();
   private readonly ownerId = nextOwnerId++;
@@ -182,9 +194,52 @@ export abstract class CachedFile implements CacheOwner {
     return this.size > 0;
   }
 
-  /** Bytes written and not yet uploaded. */
+  /** Bytes written and not yet uploaded that are held in memory. */
   get dirtyBytes(): number {
-    return this.dirty.size * this.B;
+    return (this.dirty.size - (this.spillFile?.count ?? 0)) * this.B;
+  }
+
+  private spilled(index: number): boolean {
+    return this.spillFile?.has(index) ?? false;
+  }
+
+  /**
+   * Moves the written blocks held in memory to this machine's disk, where they wait for
+   * the upload: a transaction larger than the cache then costs one PUT per block it
+   * touched, not one per time it touched it. Where no spill file can be written (a full
+   * or read-only temporary directory), they go up to S3 early instead, as an OS writes
+   * back dirty pages: correct, only dearer.
+   */
+  async spill(): Promise<void> {
+    const spill = (this.spillFile ??= new SpillFile(this.B, this.ctx.spillDir));
+    try {
+      for (const i of [...this.dirty]) {
+        const bytes = this.blocks.get(i);
+        if (!bytes || spill.has(i)) continue;
+        const before = this.writesOf(i);
+        // Written again while it went to disk: it stays in memory, the newer copy.
+        const current = () => this.writesOf(i) === before && this.blocks.get(i) === bytes && this.dirty.has(i);
+        if (!(await spill.write(i, bytes, current))) continue;
+        this.blocks.delete(i);
+        this.ctx.cache.counters.add('bytesSpilled', bytes.length);
+      }
+    } catch {
+      await this.upload();
+    }
+  }
+
+  /** Written blocks at or past `count` (the file shrank): nothing to upload. */
+  protected forgetDirtyFrom(count: number): void {
+    for (const i of [...this.dirty]) {
+      if (i < count) continue;
+      this.dirty.delete(i);
+      this.spillFile?.delete(i);
+    }
+  }
+
+  /** A written block's bytes, from memory or from the spill file. */
+  protected async dirtyContent(index: number): Promise<Uint8Array> {
+    return this.blocks.get(index) ?? this.spillFile!.read(index);
   }
 
   get isDirty(): boolean {
@@ -213,6 +268,7 @@ export abstract class CachedFile implements CacheOwner {
     for (const i of this.blocks.keys()) this.ctx.cache.remove(this.ownerId, i);
     this.blocks.clear();
     this.dirty.clear();
+    this.spillFile?.clear(this.B);
     this.fetching.clear();
     this.pieced.clear();
     this.generation++;
@@ -226,7 +282,12 @@ export abstract class CachedFile implements CacheOwner {
   protected setDirty(index: number, bytes: Uint8Array): void {
     this.ctx.cache.remove(this.ownerId, index);
     this.blocks.set(index, bytes);
+    this.spillFile?.delete(index);
     this.dirty.add(index);
+    this.countWrite(index);
+  }
+
+  private countWrite(index: number): void {
     this.writes.set(index, (this.writes.get(index) ?? 0) + 1);
   }
 
@@ -239,6 +300,7 @@ export abstract class CachedFile implements CacheOwner {
   protected uploaded(index: number, writesBefore: number, bytes: Uint8Array): boolean {
     if ((this.writes.get(index) ?? 0) !== writesBefore) return false;
     this.dirty.delete(index);
+    this.spillFile?.delete(index);
     this.cacheClean(index, bytes);
     return true;
   }
@@ -256,6 +318,7 @@ export abstract class CachedFile implements CacheOwner {
       this.ctx.cache.touch(this.ownerId, index);
       return cached;
     }
+    if (this.spilled(index)) return this.spillFile!.read(index);
     if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
     if (this.pieced.delete(index)) this.piecesWasted++;
     // A block already on its way (read ahead) counts as a hit: its GET started early.
@@ -286,7 +349,7 @@ export abstract class CachedFile implements CacheOwner {
     const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(aheadBytes / this.B)));
     this.window = Math.min(Math.max(1, this.window * 2), maxWindow);
     for (let j = index + 1; j <= index + this.window && j < this.stored; j++) {
-      if (!this.blocks.has(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
+      if (!this.blocks.has(j) && !this.dirty.has(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
     }
   }
 
@@ -315,7 +378,8 @@ export abstract class CachedFile implements CacheOwner {
     const key = this.keyOf(index);
     const p = (async () => {
       const { body, got } = await this.blockBytes(index, key, want);
-      if (generation !== this.generation || this.blocks.has(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
+      // A block written meanwhile (in memory or spilled) is newer than what S3 holds.
+      if (generation !== this.generation || this.blocks.has(index) || this.dirty.has(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
       this.cacheClean(index, body);
       return body;
     })();
@@ -332,22 +396,62 @@ export abstract class CachedFile implements CacheOwner {
    * already here (read ahead), up to `maxBytes`, so that the main thread crosses the
    * bridge once per run of blocks rather than once per block.
    */
-  async readBlocks(first: number, count: number, maxBytes: number, want?: { offset: number; amount: number }): Promise<BlocksRead> {
+  async readBlocks(first: number, count: number, maxBytes: number, want?: ReadWant): Promise<BlocksRead> {
     const range = want && count === 1 ? this.pieceFor(first, want.offset, want.amount) : undefined;
     // A block on this machine's disk is read whole from there rather than in a piece from S3.
     const disk = range && this.diskFor(first);
     if (range && !(disk && (await disk.has(this.keyOf(first))))) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
+    const local = want?.cacheFull && count === 1 ? await this.pieceOfBlock(first, want) : undefined;
+    if (local) return local;
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
+    // Blocks past those asked for go along only in a scan: in random access (B-tree
+    // lookups, index inserts) they would cross the bridge for nothing and push blocks in
+    // use out of the main thread's cache.
+    const sequential = first === this.lastBlock + 1 || this.window > 0;
     for (let i = first; i < total; i++) {
       const len = blockLength(i, this.size, this.B);
       if (bytes + len > maxBytes) break;
-      if (i >= first + count && !this.blocks.has(i)) break;
+      if (i >= first + count && (!sequential || !this.blocks.has(i))) break;
       parts.push(await this.block(i));
       bytes += len;
     }
     return { data: concat(parts), count: parts.length };
+  }
+
+  /**
+   * The aligned rangeReadSize bytes around a read out of sequence, from the whole block
+   * (kept here), when the main thread's cache is full: with a working set larger than that
+   * cache, a whole block crossing the bridge for every page read would evict another that
+   * the next read needs (B-tree lookups, index inserts in a large database), and cost a
+   * 1 MiB copy for 4 KiB. A scan still gets whole blocks.
+   */
+  private async pieceOfBlock(index: number, want: ReadWant): Promise<BlocksRead | undefined> {
+    const range = this.alignedRange(index, want.offset, want.amount);
+    if (!range || index === this.lastBlock + 1) return undefined;
+    const base = index * this.B;
+    // A spilled block is read in part: reading it whole for a page would cost the disk a block.
+    const piece = !this.blocks.has(index) && this.spilled(index)
+      ? await this.spillFile!.readRange(index, range.start - base, range.end - base)
+      : (await this.block(index)).slice(range.start - base, range.end - base);
+    this.lastBlock = index;
+    this.window = 0;
+    return { piece, start: range.start };
+  }
+
+  /** The aligned range of rangeReadSize bytes of block `index` around a read; undefined when
+   *  the block is not much larger than that, or the read is not within it. */
+  private alignedRange(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
+    const R = this.ctx.rangeReadSize;
+    const len = blockLength(index, this.size, this.B);
+    if (R <= 0 || len < 4 * R) return undefined;
+    const blockStart = index * this.B;
+    const blockEnd = blockStart + len;
+    const start = blockStart + Math.floor((offset - blockStart) / R) * R;
+    const end = Math.min(blockEnd, blockStart + Math.ceil((offset + amount - blockStart) / R) * R);
+    if (offset < blockStart || end <= start || offset + amount > blockEnd) return undefined;
+    return { start, end };
   }
 
   /**
@@ -356,18 +460,12 @@ export abstract class CachedFile implements CacheOwner {
    * scan, a block read in pieces before or one already here or on its way is read whole.
    */
   private pieceFor(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
-    const R = this.ctx.rangeReadSize;
-    if (R <= 0 || blockLength(index, this.size, this.B) < 4 * R || index >= this.stored || index === this.lastBlock + 1) return undefined;
-    if (this.blocks.has(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
+    if (index >= this.stored || index === this.lastBlock + 1) return undefined;
+    if (this.blocks.has(index) || this.dirty.has(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
     // A range GET pays when most blocks are read once (sparse lookups in a large file); a
     // block read again costs a second GET. Give up once a third of them were.
     if (this.piecesTried >= MIN_PIECES_TRIED && this.piecesWasted * 3 > this.piecesTried) return undefined;
-    const blockStart = index * this.B;
-    const blockEnd = blockStart + blockLength(index, this.size, this.B);
-    const start = blockStart + Math.floor((offset - blockStart) / R) * R;
-    const end = Math.min(blockEnd, blockStart + Math.ceil((offset + amount - blockStart) / R) * R);
-    if (offset < blockStart || end <= start || offset + amount > blockEnd) return undefined;
-    return { start, end };
+    return this.alignedRange(index, offset, amount);
   }
 
   /** Bytes [start, end) of block `index`, by a range GET; they go to the main thread only. */
@@ -402,7 +500,7 @@ export abstract class CachedFile implements CacheOwner {
   async prefetch(maxBytes: number): Promise<number> {
     const wanted: number[] = [];
     for (let i = 0; i < this.stored && (wanted.length + 1) * this.B <= maxBytes; i++) {
-      if (!this.blocks.has(i) && !this.fetching.has(i)) wanted.push(i);
+      if (!this.blocks.has(i) && !this.dirty.has(i) && !this.fetching.has(i)) wanted.push(i);
     }
     await mapLimit(wanted, this.ctx.concurrency, (i) => this.fetch(i));
     return wanted.length;
@@ -434,9 +532,14 @@ export abstract class CachedFile implements CacheOwner {
       const start = i * B;
       const newLen = blockLength(i, newSize, B);
       const oldLen = blockLength(i, oldSize, B);
-      const content = await this.writableBlock(i, newLen, oldLen, offset <= start && end >= start + newLen);
       const s = Math.max(offset, start);
       const e = Math.min(end, start + newLen);
+      if (this.spilled(i)) {
+        this.countWrite(i);
+        await this.spillFile!.patch(i, s - start, data.subarray(s - offset, Math.max(s, e) - offset), newLen);
+        continue;
+      }
+      const content = await this.writableBlock(i, newLen, oldLen, offset <= start && end >= start + newLen);
       if (e > s) content.set(data.subarray(s - offset, e - offset), s - start);
       this.setDirty(i, content);
     }
@@ -473,6 +576,13 @@ export abstract class CachedFile implements CacheOwner {
         throw new S3VFSError(`a write of ${bytes.length} bytes at ${offset} in block ${index} of '${this.name}' passes its end (${newLen} bytes)`, 'EPROTO');
       }
       const whole = offset === 0 && bytes.length === newLen;
+      if (!whole && this.spilled(index)) {
+        // Changed on disk where it waits: reading it back whole for a page would cost the
+        // disk what the spill saved S3.
+        this.countWrite(index);
+        await this.spillFile!.patch(index, offset, bytes, newLen);
+        continue;
+      }
       if (!whole && (missing.has(index) || (index < this.stored && !this.blocks.has(index)))) {
         missing.add(index);
         continue;
@@ -495,11 +605,12 @@ export abstract class CachedFile implements CacheOwner {
       const last = await this.block(count - 1);
       this.setDirty(count - 1, last.slice(0, tail));
     }
-    for (const i of [...this.blocks.keys()]) {
+    for (const i of [...this.blocks.keys(), ...this.dirty]) {
       if (i >= count) {
         this.ctx.cache.remove(this.ownerId, i);
         this.blocks.delete(i);
         this.dirty.delete(i);
+        this.spillFile?.delete(i);
       }
     }
     this.size = newSize;

@@ -127,10 +127,10 @@ export class FileTable {
     await this.beforeChange(f);
     this.noteWrite(id);
     await f.write(offset, data);
-    // A big transaction must not hold the whole database in memory. Uploading early is
-    // what an OS does with dirty pages; SQLite's order still holds, since any journal
+    // A big transaction must not hold the whole database in memory: its written blocks
+    // wait on local disk (CachedFile.spill). SQLite's order still holds, since any journal
     // data went up before this file was first written (beforeChange).
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.upload();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
   }
 
   /** Changes written on the main thread, with the file's new size; returns the blocks
@@ -140,7 +140,7 @@ export class FileTable {
     await this.beforeChange(f);
     this.noteWrite(id);
     const missing = await f.applyWrites(size, writes);
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.upload();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
     return missing;
   }
 

@@ -11,8 +11,10 @@ export interface StoreContext {
   blockSize: number;
   cache: BlockCache;
   concurrency: number;
-  /** A file with more than this many bytes waiting is uploaded before the next write. */
+  /** A file with more than this many bytes waiting in memory moves them to disk (spill()). */
   maxDirtyBytes: number;
+  /** Where spill files go (the OS temporary directory unless set). */
+  spillDir?: string;
   /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
   maxStalenessMs: number;
   /** Bytes of a range GET for a first, out-of-sequence read of a large block; 0: none. */

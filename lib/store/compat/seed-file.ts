@@ -114,8 +114,8 @@ export class SeedFile extends CachedFile {
       if (count === 0) this.etag0 = undefined;
     }
     const upload = async (i: number) => {
-      const bytes = this.blocks.get(i)!;
       const before = this.writesOf(i);
+      const bytes = await this.dirtyContent(i);
       const etag = await this.putBlock(i, bytes);
       if (i === 0) this.emptyBlock0 = false;
       if (!this.uploaded(i, before, bytes)) return;

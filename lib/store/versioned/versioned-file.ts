@@ -111,9 +111,9 @@ export class VersionedFile extends CachedFile {
     const count = blockCount(this.size, this.B);
     const indexes = [...this.dirty].filter((i) => i < count).sort((a, b) => a - b);
     await mapLimit(indexes, this.ctx.concurrency, async (i) => {
-      const bytes = this.blocks.get(i)!;
-      const key = newBlockKey(i, commit);
       const before = this.writesOf(i);
+      const bytes = await this.dirtyContent(i);
+      const key = newBlockKey(i, commit);
       const crc32 = blockCrc32(bytes); // of the bytes as they leave: they may change during the PUT
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
       if (!this.uploaded(i, before, bytes)) return;
@@ -122,7 +122,7 @@ export class VersionedFile extends CachedFile {
       // copies a clean block rather than change it (writableBlock), so no copy is needed here.
       this.ctx.disk?.put(`${this.name}/${key}`, bytes);
     });
-    for (const i of [...this.dirty]) if (i >= count) this.dirty.delete(i);
+    this.forgetDirtyFrom(count);
     this.stored = count;
   }
 

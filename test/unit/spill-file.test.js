@@ -1,0 +1,112 @@
+// The spill file's own rules, on a temporary directory: blocks and in-place changes read
+// back as a model in memory says, whatever is still pending and whatever went to disk; no
+// file is left behind; a directory it cannot use gives ESPILL naming it.
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { SpillFile } = require('../../dist/store/spill-file');
+
+const dirs = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+function tempDir() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spill-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A deterministic generator, so that a failure is the same every run. */
+function random(seed) {
+  let x = seed;
+  return (n) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % n;
+  };
+}
+
+const BLOCK = 64 * 1024;
+
+test('random whole writes, in-place changes that grow blocks, reads of blocks and ranges match a model', async () => {
+  const dir = tempDir();
+  const spill = new SpillFile(BLOCK, dir);
+  const model = new Map();
+  const r = random(7);
+  for (let step = 0; step < 3000; step++) {
+    const index = r(12);
+    const have = model.get(index);
+    if (!have || r(40) === 0) {
+      const bytes = new Uint8Array(1 + r(BLOCK));
+      for (let k = 0; k < bytes.length; k += 97) bytes[k] = r(256);
+      expect(await spill.write(index, bytes, () => true)).toBe(true);
+      model.set(index, bytes.slice());
+    } else if (r(10) < 7) {
+      // A page-sized change, sometimes past the block's end (it grows, zero-filled).
+      const offset = r(BLOCK - 4096);
+      const bytes = new Uint8Array(1 + r(4096)).fill(1 + r(255));
+      const length = Math.max(have.length, offset + bytes.length);
+      await spill.patch(index, offset, bytes, length);
+      const next = new Uint8Array(length);
+      next.set(have);
+      next.set(bytes, offset);
+      model.set(index, next);
+    } else if (r(2) === 0) {
+      expect(Buffer.from(await spill.read(index)).equals(Buffer.from(have))).toBe(true);
+    } else {
+      const start = r(have.length);
+      const end = start + r(have.length - start + 1);
+      expect(Buffer.from(await spill.readRange(index, start, end)).equals(Buffer.from(have.subarray(start, end)))).toBe(true);
+    }
+    if (step % 500 === 0) await spill.flush();
+  }
+  for (const [index, bytes] of model) expect(Buffer.from(await spill.read(index)).equals(Buffer.from(bytes))).toBe(true);
+  // The file was deleted from the directory as soon as it was opened.
+  expect(fs.readdirSync(dir)).toEqual([]);
+  spill.clear();
+});
+
+test('a block growing by a change reads as zeros between its old end and the change', async () => {
+  const spill = new SpillFile(BLOCK, tempDir());
+  await spill.write(3, new Uint8Array(100).fill(9), () => true);
+  await spill.patch(3, 1000, new Uint8Array([1, 2]), 1002);
+  const got = await spill.read(3);
+  expect(got.length).toBe(1002);
+  expect([...got.subarray(98, 102)]).toEqual([9, 9, 0, 0]);
+  expect([...got.subarray(998, 1002)]).toEqual([0, 0, 1, 2]);
+  await spill.flush();
+  expect(Buffer.from(await spill.read(3)).equals(Buffer.from(got))).toBe(true);
+  spill.clear();
+});
+
+test('a block written again while it went to disk does not count as spilled', async () => {
+  const spill = new SpillFile(BLOCK, tempDir());
+  expect(await spill.write(1, new Uint8Array(10), () => false)).toBe(false);
+  expect(spill.has(1)).toBe(false);
+  expect(spill.count).toBe(0);
+});
+
+test('delete and clear forget blocks and their pending changes', async () => {
+  const spill = new SpillFile(BLOCK, tempDir());
+  await spill.write(0, new Uint8Array(10).fill(1), () => true);
+  await spill.write(1, new Uint8Array(10).fill(2), () => true);
+  await spill.patch(1, 0, new Uint8Array([7]), 10);
+  spill.delete(1);
+  expect(spill.has(1)).toBe(false);
+  await expect(spill.read(1)).rejects.toMatchObject({ code: 'EPROTO' });
+  // Written anew, block 1 is what was written, not the change forgotten with it.
+  await spill.write(1, new Uint8Array(10).fill(3), () => true);
+  expect([...(await spill.read(1))]).toEqual(new Array(10).fill(3));
+  spill.clear();
+  expect(spill.count).toBe(0);
+});
+
+test('a directory the spill file cannot be made in gives ESPILL, naming it', async () => {
+  const missing = path.join(tempDir(), 'gone');
+  const spill = new SpillFile(BLOCK, missing);
+  await expect(spill.write(0, new Uint8Array(10), () => true)).rejects.toMatchObject({
+    code: 'ESPILL',
+    message: expect.stringContaining(missing),
+  });
+  // It can be used once the directory is there.
+  fs.mkdirSync(missing);
+  expect(await spill.write(0, new Uint8Array(10), () => true)).toBe(true);
+  spill.clear();
+});
