@@ -70,6 +70,15 @@ void CachedFile::DropPieces(BlockCache& cache, int64_t first, int64_t last) {
   for (int64_t start : gone) cache.Forget(this, BlockCache::PieceKey(start));
 }
 
+void CachedFile::PatchPieces(int64_t offset, int64_t end, const uint8_t* data) {
+  // A piece is at most a block long: one that overlaps the write starts after this.
+  for (auto it = pieces.lower_bound(std::max<int64_t>(0, offset - blockSize)); it != pieces.end() && it->first < end; ++it) {
+    int64_t s = std::max(offset, it->first);
+    int64_t e = std::min<int64_t>(end, it->first + static_cast<int64_t>(it->second.size()));
+    if (e > s) std::memcpy(it->second.data() + (s - it->first), data + (s - offset), e - s);
+  }
+}
+
 // The bytes of [offset, end) that fall in block `index`, copied into it after growing it
 // to its length in the file's current size (zero-filled: a write past the end fills the
 // gap, as the worker does).
@@ -91,7 +100,7 @@ void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, i
   int64_t end = offset + amount;
   int64_t oldSize = size;
   size = std::max(oldSize, end);
-  DropPieces(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
+  PatchPieces(offset, end, data);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     auto it = blocks.find(i);
     if (it != blocks.end()) ApplyToBlock(cache, it->second, i, offset, end, data);

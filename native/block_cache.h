@@ -48,7 +48,10 @@ struct CachedFile {
   bool ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
   // Forgets the pieces that overlap blocks [first, last].
   void DropPieces(BlockCache& cache, int64_t first, int64_t last);
-  // Applies a write the worker has accepted, to the blocks that are cached.
+  // Applies a write to the pieces it overlaps: they stay valid (a page written through to
+  // the worker is read back from its piece).
+  void PatchPieces(int64_t offset, int64_t end, const uint8_t* data);
+  // Applies a write the worker has accepted, to the blocks and pieces that are cached.
   void Write(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // The blocks a write needs and does not have: old content it does not overwrite.
   // False when none is missing; else [*first, *first + *count) covers them.

@@ -78,7 +78,10 @@
   /* A READ_WANT record (OP_READ_BLOCKS' optional payload), little-endian. */                    \
   X(READ_WANT_OFFSET, 0)    /* int64 file offset the read starts at */                           \
   X(READ_WANT_AMOUNT, 8)    /* int32 bytes it wants */                                           \
-  X(READ_WANT_BYTES, 12)
+  X(READ_WANT_FLAGS, 12)    /* int32 READ_WANT_ bits below */                                    \
+  X(READ_WANT_BYTES, 16)                                                                         \
+  X(READ_WANT_CACHE_FULL, 1) /* the main thread's cache is full: a piece of a block read out  */ \
+                             /* of sequence serves better than the whole block               */
 
 namespace s3vfs {
 namespace layout {
@@ -91,7 +94,7 @@ static_assert(DATA_OFFSET == HEADER_BYTES + DEATH_NOTE_BYTES, "the data area fol
 static_assert(INT32_SLOTS * 4 <= F64_OFFSET * 8, "the float64 slots follow the int32 slots");
 static_assert((F64_RESULT + 1) * 8 <= HEADER_BYTES, "the slots fit in the header");
 static_assert(WRITE_RECORD_LENGTH + 4 == WRITE_RECORD_HEADER, "a write record's header ends after its length");
-static_assert(READ_WANT_AMOUNT + 4 == READ_WANT_BYTES, "a read-want record ends after its amount");
+static_assert(READ_WANT_FLAGS + 4 == READ_WANT_BYTES, "a read-want record ends after its flags");
 
 using Op = int32_t;
 

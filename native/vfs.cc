@@ -172,6 +172,14 @@ int ShortRead(CachedFile* cf, uint8_t* out, int amount, sqlite3_int64 offset) {
 }
 
 constexpr int kNotCacheable = -1;
+// A write to a block this thread's cache lacks while the cache is full: it goes to the
+// worker as it is, rather than fetch the whole block across the bridge and evict another.
+constexpr int kWriteThrough = -2;
+
+// Whether a block more would push another out of the cache.
+bool CacheFull(BlockCache& cache, const CachedFile* cf) {
+  return cache.Bytes() + cf->blockSize > static_cast<int64_t>(cache.Limit());
+}
 
 // Fetches blocks into the cache: one crossing, usually more than asked for. A read
 // passes the bytes it wants, and the worker may answer with a piece of a block around
@@ -183,8 +191,10 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   int64_t fit = static_cast<int64_t>(bridge.Capacity()) / cf->blockSize;
   uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
+    int32_t flags = CacheFull(f->vfs->Cache(), cf) ? layout::READ_WANT_CACHE_FULL : 0;
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
+    std::memcpy(want + layout::READ_WANT_FLAGS, &flags, 4);
   }
   int rc = Call(f, requests::ReadBlocks(first, static_cast<int>(std::min(needed, fit)), wantOffset >= 0 ? want : nullptr),
                 SQLITE_IOERR_READ);
@@ -265,6 +275,7 @@ int WriteBack(S3File* f, const uint8_t* in, int amount, sqlite3_int64 offset) {
   }
   int64_t first, count;
   if (cf->MissingForWrite(offset, amount, &first, &count)) {
+    if (CacheFull(vfs->Cache(), cf)) return kWriteThrough;
     int rc = FetchBlocks(f, first, count);
     if (rc != SQLITE_OK) return rc;
     if (cf->MissingForWrite(offset, amount, &first, &count)) return kNotCacheable;
@@ -284,12 +295,16 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
     f->cached->WriteLocal(f->vfs->Cache(), offset, in, amount);
     return SQLITE_OK;
   }
+  int rc = kNotCacheable;
   if (CanWriteBack(f->vfs, f->cached)) {
-    int rc = WriteBack(f, in, amount, offset);
-    if (rc != kNotCacheable) return rc;
+    rc = WriteBack(f, in, amount, offset);
+    if (rc != kNotCacheable && rc != kWriteThrough) return rc;
   }
-  // Blocks too large for the shared buffer: the bytes go to the worker as they come.
-  int rc = SendDirty(f->vfs, f->cached);
+  // Blocks too large for the shared buffer: the bytes go to the worker as they come, after
+  // what this file has pending. A write-through needs no such order: it touches no block
+  // with pending writes here (those are cached), and other files' went first (WriteBack).
+  if (rc == kNotCacheable) rc = SendDirty(f->vfs, f->cached);
+  else rc = SQLITE_OK;
   if (rc != SQLITE_OK) return rc;
   int done = 0;
   while (done < amount) {

@@ -3,7 +3,7 @@
 // native/bridge_layout.h (binding.layout); C++ encodes what this decodes (native/vfs.cc).
 import type { BridgeLayout } from '../../binding';
 import { S3VFSError } from '../errors';
-import type { BlockWrite } from '../store/cached-file';
+import type { BlockWrite, ReadWant } from '../store/cached-file';
 import type { Request } from './bridge-server';
 
 /**
@@ -38,10 +38,14 @@ export function int64s(values: number[]): Uint8Array {
 }
 
 /** OP_READ_BLOCKS' optional READ_WANT payload: the offset and amount a read wants. */
-export function parseWant(payload: Uint8Array, L: BridgeLayout): { offset: number; amount: number } | undefined {
+export function parseWant(payload: Uint8Array, L: BridgeLayout): ReadWant | undefined {
   if (payload.length !== L.READ_WANT_BYTES) return undefined;
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-  return { offset: Number(view.getBigInt64(L.READ_WANT_OFFSET, true)), amount: view.getInt32(L.READ_WANT_AMOUNT, true) };
+  return {
+    offset: Number(view.getBigInt64(L.READ_WANT_OFFSET, true)),
+    amount: view.getInt32(L.READ_WANT_AMOUNT, true),
+    cacheFull: (view.getInt32(L.READ_WANT_FLAGS, true) & L.READ_WANT_CACHE_FULL) !== 0,
+  };
 }
 
 /** A READ_BLOCKS_PIECE reply's payload: int64 start, then the bytes from there. */
@@ -64,7 +68,7 @@ export type OpRequest =
   | { op: 'pragma'; file: number; name: string; value: string }
   | { op: 'access'; name: string; flags: number }
   | { op: 'delete'; name: string }
-  | { op: 'readBlocks'; file: number; first: number; needed: number; want: { offset: number; amount: number } | undefined };
+  | { op: 'readBlocks'; file: number; first: number; needed: number; want: ReadWant | undefined };
 
 const text = new TextDecoder();
 

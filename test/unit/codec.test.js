@@ -25,7 +25,7 @@ test('the layout is consistent: slots in the header, ops distinct, records end w
   const ops = Object.keys(L).filter((k) => k.startsWith('OP_')).map((k) => L[k]);
   expect(new Set(ops).size).toBe(ops.length);
   expect(L.WRITE_RECORD_HEADER).toBe(L.WRITE_RECORD_LENGTH + 4);
-  expect(L.READ_WANT_BYTES).toBe(L.READ_WANT_AMOUNT + 4);
+  expect(L.READ_WANT_BYTES).toBe(L.READ_WANT_FLAGS + 4);
 });
 
 /** Records as C++ builds them (native/vfs.cc, SendWrites). */
@@ -65,12 +65,14 @@ test('cut, overlong or negative records are refused by name', () => {
   expect(() => parseWrites(payload, 1, L)).toThrow(/malformed/);
 });
 
-test('a read-want record gives the offset and amount; any other payload is none', () => {
+test('a read-want record gives the offset, amount and whether the main cache is full; any other payload is none', () => {
   const want = new Uint8Array(L.READ_WANT_BYTES);
   const view = new DataView(want.buffer);
   view.setBigInt64(L.READ_WANT_OFFSET, 5_000_000_000n, true);
   view.setInt32(L.READ_WANT_AMOUNT, 4096, true);
-  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096 });
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: false });
+  view.setInt32(L.READ_WANT_FLAGS, L.READ_WANT_CACHE_FULL, true);
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: true });
   expect(parseWant(new Uint8Array(0), L)).toBeUndefined();
   expect(parseWant(new Uint8Array(L.READ_WANT_BYTES + 1), L)).toBeUndefined();
 });
