@@ -228,7 +228,10 @@ export class SpillFile {
   }
 
   private async open(): Promise<fs.promises.FileHandle> {
+    // cacheDir, which the disk cache (if any) made and checked; made here when there is none.
+    await fs.promises.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = path.join(this.dir, `sqlite-s3vfs-spill-${process.pid}-${randomBytes(6).toString('hex')}`);
+    // wx: a name that exists (planted, even as a link) is never opened.
     const h = await fs.promises.open(file, 'wx+', 0o600);
     // Windows cannot delete an open file: there it goes when closed.
     await fs.promises.unlink(file).catch(() => (this.unlinkOnClose = file));

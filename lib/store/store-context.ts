@@ -13,7 +13,7 @@ export interface StoreContext {
   concurrency: number;
   /** A file with more than this many bytes waiting in memory moves them to disk (spill()). */
   maxDirtyBytes: number;
-  /** Where spill files go (the OS temporary directory unless set). */
+  /** Where spill files go: cacheDir (the OS temporary directory unless set). */
   spillDir?: string;
   /** A read transaction trusts the cache without asking S3 if it was checked this recently. */
   maxStalenessMs: number;

@@ -32,6 +32,7 @@ const files = new FileTable(
     layout: config.newLayout,
     leaseTtlMs: config.leaseTtlMs,
     disk: diskCache,
+    spillDir: config.diskCache.dir,
     conditional: new ConditionalWritesProbe(s3, config.connection.bucket),
   },
   config.connection.bucket,

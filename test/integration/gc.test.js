@@ -1,7 +1,9 @@
 // vfs.gc on versioned databases: it deletes the blocks commits replaced once nobody can
 // need them, never a listed block or a writer's uploads for its next commit, and its
 // grace period lets a reader on an older manifest finish its transaction.
-const { config, elsewhere, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject } = require('../support/helpers');
+const fs = require('node:fs');
+const path = require('node:path');
+const { config, elsewhere, makeVfs, closeAll, uniquePrefix, series, rawClient, listObjects, getObject, tempDir } = require('../support/helpers');
 
 const client = rawClient();
 afterAll(async () => {
@@ -96,8 +98,11 @@ test('a database written continuously: a block goes on the first run at least ol
 });
 
 test("gc leaves a writer's uploads for its next commit alone, so the commit stays whole", async () => {
-  // A small cache makes the transaction spill its blocks before it commits.
-  const writerVfs = versioned({ cacheSize: 64 * 1024 });
+  // A small cache makes the transaction move its blocks out of memory before it commits;
+  // with no spill file to keep them in (cacheDir under a file), they go up early instead.
+  const file = path.join(tempDir(), 'a-file');
+  fs.writeFileSync(file, '');
+  const writerVfs = versioned({ cacheSize: 64 * 1024, cacheDir: path.join(file, 'cache') });
   const prefix = uniquePrefix('gc-inflight');
   const db = writerVfs.open(prefix);
   db.pragma('cache_size = 16'); // SQLite's own page cache would hold the whole transaction
@@ -107,6 +112,7 @@ test("gc leaves a writer's uploads for its next commit alone, so the commit stay
   const uploaded = (await blocksOf(prefix)).unreferenced;
   expect(uploaded.length).toBeGreaterThan(8);
 
+  expect(writerVfs.stats().bytesSpilled).toBe(0);
   const report = await versioned().gc(prefix, { olderThan: 0 });
   expect(report.inFlight).toBe(uploaded.length);
   expect(report.deleted).toBe(0);

@@ -98,15 +98,18 @@ test('delete and clear forget blocks and their pending changes', async () => {
   expect(spill.count).toBe(0);
 });
 
-test('a directory the spill file cannot be made in gives ESPILL, naming it', async () => {
-  const missing = path.join(tempDir(), 'gone');
-  const spill = new SpillFile(BLOCK, missing);
+test('a missing directory is made; one that cannot be gives ESPILL, naming it', async () => {
+  const missing = path.join(tempDir(), 'not-yet', 'made');
+  const made = new SpillFile(BLOCK, missing);
+  expect(await made.write(0, new Uint8Array(10), () => true)).toBe(true);
+  expect(fs.statSync(missing).mode & 0o777).toBe(0o700);
+  made.clear();
+  const file = path.join(tempDir(), 'a-file');
+  fs.writeFileSync(file, '');
+  const under = path.join(file, 'spill');
+  const spill = new SpillFile(BLOCK, under);
   await expect(spill.write(0, new Uint8Array(10), () => true)).rejects.toMatchObject({
     code: 'ESPILL',
-    message: expect.stringContaining(missing),
+    message: expect.stringContaining(under),
   });
-  // It can be used once the directory is there.
-  fs.mkdirSync(missing);
-  expect(await spill.write(0, new Uint8Array(10), () => true)).toBe(true);
-  spill.clear();
 });
