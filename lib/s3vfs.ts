@@ -36,9 +36,10 @@ export interface S3VFSOptions {
   cacheSize?: number;
   /** Parallel S3 requests when uploading or serializing (default 32). */
   concurrency?: number;
-  /** A read transaction reuses cached blocks without asking S3 whether another client
-   *  committed, if it last asked less than this long ago (default 0: always ask, one
-   *  conditional GET of block 0 per transaction). Trades freshness for requests. */
+  /** How old the data a read transaction sees may be (default 0: every read transaction
+   *  asks S3 whether another client committed, one conditional GET). Above 0, the question
+   *  is skipped; in the versioned layout the worker asks in the background every
+   *  maxStalenessMs / 2 while reads keep coming. Trades freshness for latency and requests. */
   maxStalenessMs?: number;
   /** Bytes a range GET fetches (default 64 KiB; 0: never) when a read touches a block
    *  for the first time out of sequence (a lookup, not a scan) and blocks are at least 4x

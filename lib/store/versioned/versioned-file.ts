@@ -25,6 +25,11 @@ import { VersionedLoad } from './versioned-load';
 import type { GetResult } from '../object-store';
 import { mapLimit } from '../map-limit';
 
+/** A refresh in the background (maxStalenessMs) never asks more often than this. */
+const MIN_REFRESH_MS = 50;
+/** Periods without a read transaction after which the refresh stops. */
+const IDLE_REFRESHES = 20;
+
 export class VersionedFile extends CachedFile {
   /** The manifest this file's content is read from; null before the first commit. */
   manifest: Manifest | null = null;
@@ -33,6 +38,12 @@ export class VersionedFile extends CachedFile {
   get manifestEtag(): string | undefined {
     return this.etag;
   }
+  /** What a refresh in the background found (maxStalenessMs), for the next read transaction:
+   *  the answer to a conditional GET on `etag`, sent at `at`. */
+  private refreshed: { got: GetResult | 'unchanged'; at: number; etag: string | undefined } | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a read transaction last began: the refresh stops once none does. */
+  private lastReadAt = 0;
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
   private readonly uploadedBlocks = new Map<number, BlockEntry>();
   private readonly lease: Lease;
@@ -215,6 +226,9 @@ export class VersionedFile extends CachedFile {
 
   /** Lets another writer in without waiting for the lease to expire. */
   override async lastClosed(): Promise<void> {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.refreshed = undefined;
     await this.lease.release();
   }
 
@@ -231,7 +245,12 @@ export class VersionedFile extends CachedFile {
     return new VersionedLoad(this.name, this.ctx.s3, this.manifest, this.etag, blockSize, this.lease);
   }
 
-  /** One conditional GET of the manifest: true (and the cache dropped) if it changed. */
+  /**
+   * One conditional GET of the manifest: true (and the cache dropped) if it changed. With
+   * `within` (maxStalenessMs), a read transaction instead takes what a refresh in the
+   * background found, when that was asked less than `within` ago: its data is never older
+   * than that, and it waits for no round trip.
+   */
   async revalidate(within = 0): Promise<boolean> {
     if (this.stale) {
       await this.load();
@@ -243,13 +262,57 @@ export class VersionedFile extends CachedFile {
     // trip per transaction for nothing.
     if (this.lease.heldFresh) return false;
     const now = Date.now();
-    if (within > 0 && now - this.validatedAt < within) return false;
+    if (within > 0) {
+      this.lastReadAt = now;
+      this.refreshEvery(within);
+      const r = this.refreshed;
+      // An answer about the manifest held here, newer than the last check, recent enough.
+      if (r && r.etag === this.etag && r.at > this.validatedAt && now - r.at < within) {
+        this.refreshed = undefined;
+        this.validatedAt = r.at;
+        return this.applyAnswer(r.got);
+      }
+      if (now - this.validatedAt < within) return false;
+    }
     this.validatedAt = now;
+    return this.applyAnswer(await this.askManifest());
+  }
+
+  private askManifest(): Promise<GetResult | 'unchanged'> {
     const key = manifestKey(this.name);
-    const got = this.etag ? await this.ctx.s3.getIfChanged(key, this.etag) : await this.ctx.s3.get(key);
+    return this.etag ? this.ctx.s3.getIfChanged(key, this.etag) : this.ctx.s3.get(key);
+  }
+
+  private applyAnswer(got: GetResult | 'unchanged'): boolean {
     if (got === 'unchanged' || (got === null && !this.etag)) return false;
     this.apply(got);
     return true;
+  }
+
+  /**
+   * Keeps asking for the manifest in the background, every `within / 2` ms, while read
+   * transactions keep beginning (up to IDLE_REFRESHES periods after the last), so that
+   * autocommit statements under maxStalenessMs rarely wait for a round trip. The answer is
+   * only kept: a read transaction under way keeps its snapshot, and the next one takes it.
+   */
+  private refreshEvery(within: number): void {
+    if (this.refreshTimer) return;
+    const period = Math.max(within / 2, MIN_REFRESH_MS);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      if (this.openCount === 0 || Date.now() - this.lastReadAt > IDLE_REFRESHES * period) return;
+      this.refreshEvery(within);
+      if (this.stale || this.isDirty || this.lease.heldFresh) return;
+      const etag = this.etag;
+      const at = Date.now();
+      this.askManifest().then(
+        (got) => {
+          if (this.etag === etag) this.refreshed = { got, at, etag };
+        },
+        () => undefined, // the next read transaction asks itself
+      );
+    }, period);
+    this.refreshTimer.unref?.();
   }
 
   /** Deletes the database: its manifest goes first (the commit point), then its blocks. */

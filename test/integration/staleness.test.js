@@ -1,0 +1,76 @@
+// maxStalenessMs in the versioned layout: read transactions take the manifest that a refresh
+// in the background found, so autocommit statements wait for no round trip, and a reader
+// still sees another writer's commit within maxStalenessMs plus one round trip. The
+// reader's manifest GETs are slowed down by a proxy in its own process, so that a
+// statement waiting for one shows.
+const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
+const { startFaultProxy } = require('../support/fault-proxy');
+
+let proxy;
+beforeAll(async () => {
+  if (!config.port) throw new Error('these tests put a proxy in front of the local s3rver');
+  proxy = await startFaultProxy(config.port, config.s3);
+});
+afterAll(async () => {
+  await closeAll();
+  await proxy?.close();
+});
+
+const DELAY = 300;
+const WINDOW = 1000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('autocommit reads under maxStalenessMs wait for no manifest round trip, and see a commit elsewhere within the window', async () => {
+  const prefix = uniquePrefix('refresh');
+  const w = makeVfs({ layout: 'versioned' }).open(prefix);
+  w.exec('CREATE TABLE t(v); INSERT INTO t VALUES (1)');
+  const reader = makeVfs({ layout: 'versioned', maxStalenessMs: WINDOW, s3: proxy.s3 });
+  const r = reader.open(prefix, { readonly: true });
+  const count = r.prepare('SELECT count(*) FROM t').pluck();
+  expect(count.get()).toBe(1);
+  await proxy.faults([{ method: 'GET', key: 'manifest', action: 'delay', ms: DELAY }]);
+  reader.resetStats();
+
+  let slowest = 0;
+  let statements = 0;
+  let committedAt = 0;
+  let seenAt = 0;
+  const start = Date.now();
+  while (Date.now() - start < 3 * WINDOW) {
+    const t = Date.now();
+    const n = count.get();
+    slowest = Math.max(slowest, Date.now() - t);
+    statements++;
+    if (!committedAt && Date.now() - start > WINDOW) {
+      w.exec('INSERT INTO t VALUES (2)');
+      committedAt = Date.now();
+    }
+    if (committedAt && !seenAt && n === 2) seenAt = Date.now();
+    await sleep(5);
+  }
+  await proxy.reset();
+  expect(statements).toBeGreaterThan(100);
+  // Checking in the read transaction itself costs one statement a slow round trip per window.
+  expect(slowest).toBeLessThan(DELAY / 2);
+  expect(seenAt).toBeGreaterThan(0);
+  expect(seenAt - committedAt).toBeLessThanOrEqual(WINDOW + DELAY + 250);
+  // About two conditional GETs per window, in the background.
+  expect(reader.stats().get).toBeLessThanOrEqual(3 * 2 + 3);
+  r.close();
+  w.close();
+});
+
+test('the refresh stops when the database is closed', async () => {
+  const prefix = uniquePrefix('refresh-stop');
+  const w = makeVfs({ layout: 'versioned' }).open(prefix);
+  w.exec('CREATE TABLE t(v); INSERT INTO t VALUES (1)');
+  const reader = makeVfs({ layout: 'versioned', maxStalenessMs: 200, s3: proxy.s3 });
+  const r = reader.open(prefix, { readonly: true });
+  expect(r.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+  r.close();
+  await sleep(100);
+  reader.resetStats();
+  await sleep(800);
+  expect(reader.stats().get).toBe(0);
+  w.close();
+});
