@@ -212,15 +212,20 @@ export abstract class CachedFile implements CacheOwner {
    */
   async spill(): Promise<void> {
     const spill = (this.spillFile ??= new SpillFile(this.B, this.ctx.spillDir));
+    // The block size may have changed since it was made (a reload): slots follow it.
+    if (spill.count === 0) spill.clear(this.B);
     try {
       for (const i of [...this.dirty]) {
         const bytes = this.blocks.get(i);
         if (!bytes || spill.has(i)) continue;
         const before = this.writesOf(i);
         // Written again while it went to disk: it stays in memory, the newer copy.
-        const current = () => this.writesOf(i) === before && this.blocks.get(i) === bytes && this.dirty.has(i);
-        if (!(await spill.write(i, bytes, current))) continue;
-        this.blocks.delete(i);
+        const moved = () => {
+          if (this.writesOf(i) !== before || this.blocks.get(i) !== bytes || !this.dirty.has(i)) return false;
+          this.blocks.delete(i);
+          return true;
+        };
+        if (!(await spill.write(i, bytes, moved))) continue;
         this.ctx.cache.counters.add('bytesSpilled', bytes.length);
       }
     } catch {

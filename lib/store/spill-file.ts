@@ -58,9 +58,11 @@ export class SpillFile {
 
   /**
    * Writes a whole block, which counts as spilled if `stillCurrent()` says, once it is on
-   * disk, that these bytes are still the block's (it may have been written again meanwhile).
+   * disk, that these bytes are still the block's (it may have been written again meanwhile);
+   * the caller lets go of its copy in that same call, so that nothing runs in between.
    */
   async write(index: number, bytes: Uint8Array, stillCurrent: () => boolean): Promise<boolean> {
+    this.fits(index, bytes.length);
     // What was pending for the block is older than these bytes (use() lets a flush of it land first).
     this.dropPending(index);
     return this.use(async (h) => {
@@ -78,6 +80,7 @@ export class SpillFile {
    */
   async patch(index: number, offset: number, bytes: Uint8Array, length: number): Promise<void> {
     if (this.failed) throw this.failed;
+    this.fits(index, length);
     const old = this.lengthOf(index);
     if (length > old) this.addPending(index, old, new Uint8Array(length - old));
     if (bytes.length > 0) this.addPending(index, offset, bytes);
@@ -128,14 +131,23 @@ export class SpillFile {
         (h) => Promise.all([...batch].flatMap(([index, spans]) => [...spans].map(([s, b]) => this.writeAt(h, index * this.slotBytes + s, b)))),
         false,
       );
-    this.flushing = this.flushing.then(run).then(
+    // The chain itself never rejects: a failure is kept in `failed` (for this epoch only),
+    // so that after clear() a new transaction's flushes run again.
+    const landed = this.flushing.then(run);
+    this.flushing = landed.then(
       () => undefined,
       (err: Error) => {
         if (epoch === this.epoch) this.failed ??= err;
-        throw err;
       },
     );
-    return this.flushing;
+    return landed.then(() => undefined);
+  }
+
+  /** A block longer than a slot would overwrite the next block's. */
+  private fits(index: number, length: number): void {
+    if (length > this.slotBytes) {
+      throw new S3VFSError(`block ${index} of ${length} bytes does not fit the spill file's ${this.slotBytes}-byte slots`, 'EPROTO');
+    }
   }
 
   private lengthOf(index: number): number {

@@ -113,3 +113,37 @@ test('a missing directory is made; one that cannot be gives ESPILL, naming it', 
     message: expect.stringContaining(under),
   });
 });
+
+test('a block longer than a slot is refused, never written over the next block', async () => {
+  const spill = new SpillFile(4096, tempDir());
+  await expect(spill.write(0, new Uint8Array(4097), () => true)).rejects.toMatchObject({ code: 'EPROTO' });
+  await spill.write(0, new Uint8Array(10), () => true);
+  await expect(spill.patch(0, 0, new Uint8Array(1), 4097)).rejects.toMatchObject({ code: 'EPROTO' });
+  spill.clear();
+});
+
+test('a failed flush fails what follows until clear(), and not after it', async () => {
+  const dir = tempDir();
+  const spill = new SpillFile(BLOCK, dir);
+  await spill.write(0, new Uint8Array(BLOCK), () => true);
+  // The disk refuses writes for a while (a full disk, say).
+  const probe = await fs.promises.open(path.join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe);
+  await probe.close();
+  const write = proto.write;
+  proto.write = () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+  try {
+    await spill.patch(0, 0, new Uint8Array(100).fill(1), BLOCK);
+    await expect(spill.flush()).rejects.toMatchObject({ code: 'ESPILL' });
+    await expect(spill.read(0)).rejects.toMatchObject({ code: 'ESPILL' });
+  } finally {
+    proto.write = write;
+  }
+  // The transaction that held those changes is gone (its blocks forgotten): the next one works.
+  spill.clear();
+  await spill.write(1, new Uint8Array(10).fill(4), () => true);
+  await spill.patch(1, 2, new Uint8Array([9]), 10);
+  await spill.flush();
+  expect([...(await spill.read(1))]).toEqual([4, 4, 9, 4, 4, 4, 4, 4, 4, 4]);
+  spill.clear();
+});
