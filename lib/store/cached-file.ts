@@ -296,6 +296,19 @@ export abstract class CachedFile implements CacheOwner {
     this.writes.set(index, (this.writes.get(index) ?? 0) + 1);
   }
 
+  /** Changes a spilled block where it waits, counted as a write (an upload under way of
+   *  its older bytes then leaves it dirty). */
+  private async patchSpilled(index: number, offset: number, bytes: Uint8Array, length: number): Promise<void> {
+    this.countWrite(index);
+    await this.spillFile!.patch(index, offset, bytes, length);
+  }
+
+  /** Whether this file holds block `index` itself (cached, or written and not uploaded):
+   *  a fetch from S3 would bring nothing newer. */
+  private held(index: number): boolean {
+    return this.blocks.has(index) || this.dirty.has(index);
+  }
+
   /**
    * Ends the upload of block `index` that started when its write count was `writesBefore`:
    * the block is clean unless it was written again meanwhile (a write served while an
@@ -354,7 +367,7 @@ export abstract class CachedFile implements CacheOwner {
     const maxWindow = Math.max(1, Math.min(4 * this.ctx.concurrency, Math.floor(aheadBytes / this.B)));
     this.window = Math.min(Math.max(1, this.window * 2), maxWindow);
     for (let j = index + 1; j <= index + this.window && j < this.stored; j++) {
-      if (!this.blocks.has(j) && !this.dirty.has(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
+      if (!this.held(j) && !this.fetching.has(j)) this.fetch(j).catch(() => undefined);
     }
   }
 
@@ -384,7 +397,7 @@ export abstract class CachedFile implements CacheOwner {
     const p = (async () => {
       const { body, got } = await this.blockBytes(index, key, want);
       // A block written meanwhile (in memory or spilled) is newer than what S3 holds.
-      if (generation !== this.generation || this.blocks.has(index) || this.dirty.has(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
+      if (generation !== this.generation || this.held(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
       this.cacheClean(index, body);
       return body;
     })();
@@ -466,7 +479,7 @@ export abstract class CachedFile implements CacheOwner {
    */
   private pieceFor(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
     if (index >= this.stored || index === this.lastBlock + 1) return undefined;
-    if (this.blocks.has(index) || this.dirty.has(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
+    if (this.held(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
     // A range GET pays when most blocks are read once (sparse lookups in a large file); a
     // block read again costs a second GET. Give up once a third of them were.
     if (this.piecesTried >= MIN_PIECES_TRIED && this.piecesWasted * 3 > this.piecesTried) return undefined;
@@ -505,7 +518,7 @@ export abstract class CachedFile implements CacheOwner {
   async prefetch(maxBytes: number): Promise<number> {
     const wanted: number[] = [];
     for (let i = 0; i < this.stored && (wanted.length + 1) * this.B <= maxBytes; i++) {
-      if (!this.blocks.has(i) && !this.dirty.has(i) && !this.fetching.has(i)) wanted.push(i);
+      if (!this.held(i) && !this.fetching.has(i)) wanted.push(i);
     }
     await mapLimit(wanted, this.ctx.concurrency, (i) => this.fetch(i));
     return wanted.length;
@@ -540,8 +553,7 @@ export abstract class CachedFile implements CacheOwner {
       const s = Math.max(offset, start);
       const e = Math.min(end, start + newLen);
       if (this.spilled(i)) {
-        this.countWrite(i);
-        await this.spillFile!.patch(i, s - start, data.subarray(s - offset, Math.max(s, e) - offset), newLen);
+        await this.patchSpilled(i, s - start, data.subarray(s - offset, Math.max(s, e) - offset), newLen);
         continue;
       }
       const content = await this.writableBlock(i, newLen, oldLen, offset <= start && end >= start + newLen);
@@ -584,8 +596,7 @@ export abstract class CachedFile implements CacheOwner {
       if (!whole && this.spilled(index)) {
         // Changed on disk where it waits: reading it back whole for a page would cost the
         // disk what the spill saved S3.
-        this.countWrite(index);
-        await this.spillFile!.patch(index, offset, bytes, newLen);
+        await this.patchSpilled(index, offset, bytes, newLen);
         continue;
       }
       if (!whole && (missing.has(index) || (index < this.stored && !this.blocks.has(index)))) {
