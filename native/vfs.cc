@@ -301,8 +301,10 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
     if (rc != kNotCacheable && rc != kWriteThrough) return rc;
   }
   // Blocks too large for the shared buffer: the bytes go to the worker as they come, after
-  // what this file has pending. A write-through needs no such order: it touches no block
-  // with pending writes here (those are cached), and other files' went first (WriteBack).
+  // what this file has pending. A write-through needs no such order: other files' pending
+  // writes went first (WriteBack), and a block of this file with pending writes that it
+  // also covers is patched here too (CachedFile::Write), so its ranges, sent later, carry
+  // the same bytes.
   if (rc == kNotCacheable) rc = SendDirty(f->vfs, f->cached);
   else rc = SQLITE_OK;
   if (rc != SQLITE_OK) return rc;
