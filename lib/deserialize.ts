@@ -4,7 +4,9 @@ import { S3VFSError } from './errors';
 import type { RpcClient } from './rpc';
 import type { WorkerApi } from './worker/worker-api';
 
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+// A whole file in one Uint8Array (what fs.readFileSync and better-sqlite3's serialize()
+// return) is taken as one chunk: iterating it would yield numbers, one per byte.
+export type ByteSource = Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const MAGIC = 'SQLite format 3\0';
 
@@ -44,10 +46,11 @@ const WAL_NOTE =
   'Transactions still in its -wal file were not part of the file: checkpoint it (PRAGMA wal_checkpoint) before importing';
 
 /** `concurrency` blocks at most are in flight (and in memory) at once. */
-export async function deserializeInto(rpc: RpcClient<WorkerApi>, prefix: string, source: ByteSource, blockSize: number, concurrency: number): Promise<DeserializeReport> {
+export async function deserializeInto(rpc: RpcClient<WorkerApi>, prefix: string, given: ByteSource, blockSize: number, concurrency: number): Promise<DeserializeReport> {
+  const source = given instanceof Uint8Array ? [given] : given;
   if (!source || (typeof (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function' &&
       typeof (source as Iterable<Uint8Array>)[Symbol.iterator] !== 'function')) {
-    throw new TypeError('deserialize needs a Readable or an (async) iterable of Uint8Array chunks');
+    throw new TypeError('deserialize needs a Buffer, a Readable or an (async) iterable of Uint8Array chunks');
   }
   await rpc.call('deserializeBegin', prefix);
   let pending: Uint8Array[] = [];

@@ -52,6 +52,24 @@ describe.each(['versioned', 'compat'])('%s layout', (layout) => {
   });
 });
 
+test('a whole file given as one Buffer (readFileSync, db.serialize()) imports as it is', async () => {
+  const file = localDb('buffer.db', (db) => db.exec(`CREATE TABLE t(v); INSERT INTO t SELECT randomblob(300) FROM ${series(100)}`));
+  const vfs = makeVfs();
+  const prefix = uniquePrefix('buffer');
+  const whole = fs.readFileSync(file);
+  const report = await vfs.deserialize(prefix, whole);
+  expect(report.bytes).toBe(whole.length);
+  expect((await collect(vfs.serialize(prefix))).equals(whole)).toBe(true);
+  const mem = new BetterSqlite3(':memory:');
+  mem.exec('CREATE TABLE m(x); INSERT INTO m VALUES (42)');
+  const serialized = uniquePrefix('serialized');
+  await vfs.deserialize(serialized, mem.serialize());
+  mem.close();
+  const db = vfs.open(serialized);
+  expect(db.prepare('SELECT x FROM m').pluck().get()).toBe(42);
+  db.close();
+});
+
 test('a plain file imports with no note', async () => {
   const file = localDb('plain.db', (db) => db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)'));
   const report = await makeVfs().deserialize(uniquePrefix('plain'), fs.createReadStream(file));
