@@ -31,7 +31,8 @@ export interface ReadWant {
 }
 
 /** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
-export type BlocksRead = { data: Uint8Array; count: number } | { piece: Uint8Array; start: number };
+// Both hold views of cached blocks, valid until the next await: the bridge copies them at once.
+export type BlocksRead = { data: Uint8Array[]; count: number } | { piece: Uint8Array; start: number };
 
 /** A whole database written anew (vfs.deserialize): blocks from 1, then block 0 and the
  *  layout's commit; or abort, which removes what was uploaded. */
@@ -77,6 +78,9 @@ export abstract class CachedFile implements CacheOwner {
   /** Read-ahead state: the last block entered, and how far ahead sequential access fetches. */
   private lastBlock = -2;
   private window = 0;
+  /** Where the bytes last sent to the main thread ended: its next miss starting exactly
+   *  there is a scan going on (a lookup almost never lands there). */
+  private servedEnd = -1;
   /** When revalidate() last asked S3. */
   protected validatedAt = 0;
   /** What this file holds may not be what S3 holds (an upload failed): read S3 again. */
@@ -418,16 +422,28 @@ export abstract class CachedFile implements CacheOwner {
     const range = want && count === 1 ? this.pieceFor(first, want.offset, want.amount) : undefined;
     // A block on this machine's disk is read whole from there rather than in a piece from S3.
     const disk = range && this.diskFor(first);
-    if (range && !(disk && (await disk.has(this.keyOf(first))))) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
-    const local = want?.cacheFull && count === 1 ? await this.pieceOfBlock(first, want) : undefined;
-    if (local) return local;
+    if (range && !(disk && (await disk.has(this.keyOf(first))))) {
+      const piece = await this.fetchPiece(first, range.start, range.end);
+      this.servedEnd = range.end;
+      return { piece, start: range.start };
+    }
+    // With the main thread's cache full, only a scan gets whole blocks. Block numbers alone
+    // cannot tell: lookups often land in the block after the last one, and blocks sent
+    // ahead would make the next lookup look like the scan's next step.
+    const scan = want !== undefined && want.offset === this.servedEnd;
+    const local = want?.cacheFull && count === 1 && !scan ? await this.pieceOfBlock(first, want) : undefined;
+    if (local) {
+      this.servedEnd = local.start + local.piece.length;
+      return local;
+    }
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
-    // Blocks past those asked for go along only in a scan: in random access (B-tree
-    // lookups, index inserts) they would cross the bridge for nothing and push blocks in
-    // use out of the main thread's cache.
-    const sequential = first === this.lastBlock + 1 || this.window > 0;
+    // Blocks past those asked for go along only in a scan, and only while the main
+    // thread's cache has room: in random access (B-tree lookups, index inserts) they would
+    // cross the bridge for nothing, and into a full cache they would push out blocks in use
+    // (a scan then crosses once per block, which costs little).
+    const sequential = !want?.cacheFull && (first === this.lastBlock + 1 || this.window > 0);
     for (let i = first; i < total; i++) {
       const len = blockLength(i, this.size, this.B);
       if (bytes + len > maxBytes) break;
@@ -435,7 +451,8 @@ export abstract class CachedFile implements CacheOwner {
       parts.push(await this.block(i));
       bytes += len;
     }
-    return { data: concat(parts), count: parts.length };
+    this.servedEnd = first * this.B + bytes;
+    return { data: parts, count: parts.length };
   }
 
   /**
@@ -445,14 +462,14 @@ export abstract class CachedFile implements CacheOwner {
    * the next read needs (B-tree lookups, index inserts in a large database), and cost a
    * 1 MiB copy for 4 KiB. A scan still gets whole blocks.
    */
-  private async pieceOfBlock(index: number, want: ReadWant): Promise<BlocksRead | undefined> {
+  private async pieceOfBlock(index: number, want: ReadWant): Promise<{ piece: Uint8Array; start: number } | undefined> {
     const range = this.alignedRange(index, want.offset, want.amount);
-    if (!range || index === this.lastBlock + 1) return undefined;
+    if (!range) return undefined;
     const base = index * this.B;
     // A spilled block is read in part: reading it whole for a page would cost the disk a block.
     const piece = !this.blocks.has(index) && this.spilled(index)
       ? await this.spillFile!.readRange(index, range.start - base, range.end - base)
-      : (await this.block(index)).slice(range.start - base, range.end - base);
+      : (await this.block(index)).subarray(range.start - base, range.end - base);
     this.lastBlock = index;
     this.window = 0;
     return { piece, start: range.start };

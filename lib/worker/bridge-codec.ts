@@ -48,12 +48,12 @@ export function parseWant(payload: Uint8Array, L: BridgeLayout): ReadWant | unde
   };
 }
 
-/** A READ_BLOCKS_PIECE reply's payload: int64 start, then the bytes from there. */
-export function encodePiece(start: number, piece: Uint8Array): Uint8Array {
-  const data = new Uint8Array(8 + piece.length);
-  new DataView(data.buffer).setBigInt64(0, BigInt(start), true);
-  data.set(piece, 8);
-  return data;
+/** A READ_BLOCKS_PIECE reply's payload: int64 start, then the bytes from there (the piece
+ *  itself, not a copy). */
+export function encodePiece(start: number, piece: Uint8Array): Uint8Array[] {
+  const head = new Uint8Array(8);
+  new DataView(head.buffer).setBigInt64(0, BigInt(start), true);
+  return [head, piece];
 }
 
 /** A request, by op, with its fields named. `file` is the worker's handle. */

@@ -18,7 +18,10 @@ export interface Reply {
   result2?: number;
   result3?: number;
   f64?: number;
-  data?: Uint8Array;
+  /** The reply's bytes, or its parts in order: each is copied once, straight into the
+   *  shared buffer (a read's blocks and pieces are views of cached blocks: no copy on the
+   *  way, and no garbage per read). */
+  data?: Uint8Array | readonly Uint8Array[];
 }
 
 export type Serve = (req: Request) => Promise<Reply>;
@@ -90,10 +93,16 @@ export class BridgeServer {
       // A failure may have made the worker drop state (a versioned commit's writes): say so.
       reply = { status, data: bytes.subarray(0, errorLen), result: (err as { stateDropped?: boolean })?.stateDropped ? 1 : 0 };
     }
-    const data = reply.data;
-    if (data && data.length > this.data.length) throw new S3VFSError('bridge reply larger than the shared buffer', 'EPROTO');
-    if (data) this.data.set(data);
-    i32[L.REPLY_LEN] = data ? data.length : 0;
+    const parts = reply.data === undefined ? [] : reply.data instanceof Uint8Array ? [reply.data] : reply.data;
+    let len = 0;
+    for (const part of parts) len += part.length;
+    if (len > this.data.length) throw new S3VFSError('bridge reply larger than the shared buffer', 'EPROTO');
+    let at = 0;
+    for (const part of parts) {
+      this.data.set(part, at);
+      at += part.length;
+    }
+    i32[L.REPLY_LEN] = len;
     i32[L.ERROR_LEN] = errorLen;
     i32[L.STATUS] = reply.status ?? 0;
     i32[L.RESULT] = reply.result ?? 0;
