@@ -42,7 +42,7 @@ bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* ou
     int64_t s = std::max(offset, i * blockSize);
     int64_t e = std::min<int64_t>(end, i * blockSize + static_cast<int64_t>(b.size()));
     if (e > s) std::memcpy(out + (s - offset), b.data() + (s - i * blockSize), e - s);
-    cache.Touch(const_cast<CachedFile*>(this), i);
+    cache.Touch(const_cast<CachedFile*>(this), i, s);
   }
   return true;
 }
@@ -56,7 +56,7 @@ bool CachedFile::ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_
   int64_t start = it->first;
   if (start + static_cast<int64_t>(it->second.size()) < end) return false;
   if (end > offset) std::memcpy(out, it->second.data() + (offset - start), end - offset);
-  cache.Touch(const_cast<CachedFile*>(this), BlockCache::PieceKey(start));
+  cache.Touch(const_cast<CachedFile*>(this), BlockCache::PieceKey(start), offset);
   return true;
 }
 
@@ -213,11 +213,7 @@ void BlockCache::ForgetFamily(const std::string& mainName, bool keepLocal) {
 }
 
 void BlockCache::MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end) {
-  auto pos = f->lruPos.find(index);
-  if (pos != f->lruPos.end()) {
-    lru_.erase(pos->second);
-    f->lruPos.erase(pos);
-  }
+  recency_.Remove({f, index});
   auto slot = f->dirty.try_emplace(index);
   if (slot.second) dirtyBytes_ += f->blockSize;
   if (end > start) slot.first->second.Add(start, end);
@@ -227,9 +223,10 @@ void BlockCache::MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t 
 void BlockCache::MarkClean(CachedFile* f) {
   for (const auto& kv : f->dirty) {
     int64_t i = kv.first;
-    if (!f->blocks.count(i)) continue;
-    lru_.emplace_back(f, i);
-    f->lruPos[i] = std::prev(lru_.end());
+    auto b = f->blocks.find(i);
+    if (b == f->blocks.end()) continue;
+    // Written pages are read again soon (B-tree pages on the path of the next change).
+    recency_.Add({f, i}, static_cast<int64_t>(b->second.size()), true);
   }
   dirtyBytes_ -= static_cast<int64_t>(f->dirty.size()) * f->blockSize;
   f->dirty.clear();
@@ -242,8 +239,7 @@ void BlockCache::Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size
   Forget(f, index);
   f->DropPieces(*this, index, index);
   f->blocks[index].assign(bytes, bytes + len);
-  lru_.emplace_back(f, index);
-  f->lruPos[index] = std::prev(lru_.end());
+  recency_.Add({f, index}, static_cast<int64_t>(len), false);
   bytes_ += static_cast<int64_t>(len);
   Evict();
 }
@@ -262,15 +258,9 @@ void BlockCache::InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes,
   }
   int64_t key = PieceKey(start);
   f->pieces[start].assign(bytes, bytes + len);
-  lru_.emplace_back(f, key);
-  f->lruPos[key] = std::prev(lru_.end());
+  recency_.Add({f, key}, static_cast<int64_t>(len), false);
   bytes_ += static_cast<int64_t>(len);
   Evict();
-}
-
-void BlockCache::Touch(CachedFile* f, int64_t index) {
-  auto it = f->lruPos.find(index);
-  if (it != f->lruPos.end()) lru_.splice(lru_.end(), lru_, it->second);
 }
 
 void BlockCache::Forget(CachedFile* f, int64_t index) {
@@ -279,11 +269,7 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
     if (it == f->pieces.end()) return;
     bytes_ -= static_cast<int64_t>(it->second.size());
     f->pieces.erase(it);
-    auto pos = f->lruPos.find(index);
-    if (pos != f->lruPos.end()) {
-      lru_.erase(pos->second);
-      f->lruPos.erase(pos);
-    }
+    recency_.Remove({f, index});
     return;
   }
   if (f->dirty.erase(index)) {
@@ -294,16 +280,12 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   if (it == f->blocks.end()) return;
   Resized(f, -static_cast<int64_t>(it->second.size()));
   f->blocks.erase(it);
-  auto pos = f->lruPos.find(index);
-  if (pos != f->lruPos.end()) {
-    lru_.erase(pos->second);
-    f->lruPos.erase(pos);
-  }
+  recency_.Remove({f, index});
 }
 
 void BlockCache::Evict() {
-  while (bytes_ > static_cast<int64_t>(limit_) && !lru_.empty()) {
-    auto victim = lru_.front();
+  while (bytes_ > static_cast<int64_t>(limit_) && !recency_.Empty()) {
+    auto victim = recency_.Victim();
     Forget(victim.first, victim.second);
   }
 }

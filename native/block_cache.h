@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "segmented_lru.h"
+
 namespace s3vfs {
 
 class BlockCache;
@@ -31,9 +33,9 @@ struct CachedFile {
   int64_t size = -1;        // -1: unknown, ask the worker
   int64_t blockSize = 0;
   std::unordered_map<int64_t, std::vector<uint8_t>> blocks;
-  std::unordered_map<int64_t, std::list<std::pair<CachedFile*, int64_t>>::iterator> lruPos;
-  // Byte ranges of blocks not held whole (range GETs), by start offset. They live in the
-  // LRU under the key PieceKey(start), which is negative so it never meets a block index.
+  // Byte ranges of blocks not held whole (range GETs), by start offset. The cache's
+  // recency knows them by the key PieceKey(start), which is negative so it never meets a
+  // block index.
   std::map<int64_t, std::vector<uint8_t>> pieces;
   std::map<int64_t, DirtyRanges> dirty;  // written here, not yet handed to the worker
   int writerId = 0;         // the worker handle to hand them over with
@@ -69,7 +71,9 @@ struct CachedFile {
 
 class BlockCache {
  public:
-  explicit BlockCache(size_t limitBytes) : limit_(limitBytes) {}
+  explicit BlockCache(size_t limitBytes) : limit_(limitBytes) {
+    recency_.SetProtectedLimit(static_cast<int64_t>(limitBytes) / 4 * 3);
+  }
   CachedFile* File(const std::string& name);
   // Forgets the files SQLite derives from a database (its journal, ...: family.h).
   void DropFamily(const std::string& mainName);
@@ -79,7 +83,8 @@ class BlockCache {
   void Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len);
   void InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes, size_t len);
   static int64_t PieceKey(int64_t start) { return -1 - start; }
-  void Touch(CachedFile* f, int64_t index);
+  // Entry `index` (a block, or a PieceKey) is read at file offset `offset`.
+  void Touch(CachedFile* f, int64_t index, int64_t offset) { recency_.Touch({f, index}, offset); }
   void Forget(CachedFile* f, int64_t index);
   void Resized(const CachedFile* f, int64_t delta) { (f->local ? localBytes_ : bytes_) += delta; }
   // Bytes [start, end) of the block were written here.
@@ -103,7 +108,8 @@ class BlockCache {
   int64_t dirtyBytes_ = 0;
   std::set<CachedFile*> dirtyFiles_;
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
-  std::list<std::pair<CachedFile*, int64_t>> lru_;  // front: least recently used
+  // Clean blocks and pieces (dirty blocks leave only by being handed to the worker).
+  SegmentedLru<CachedFile> recency_;
 };
 
 }  // namespace s3vfs

@@ -1,5 +1,6 @@
 // A working set larger than the main thread's cache: lookups that follow an index cross the
-// bridge as pieces, not as runs of whole blocks.
+// bridge as pieces, not as runs of whole blocks, and a scan does not push out the pages
+// that lookups keep using.
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
@@ -34,6 +35,33 @@ function localDatabase() {
 }
 
 const INDEX_ORDER = 'SELECT count(*) AS n, sum(length(v)) AS bytes, sum(id * k % 1000) AS mix FROM t INDEXED BY t_k WHERE k >= 0';
+
+describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
+  test('a scan of a table larger than the cache leaves the pages that lookups keep using', async () => {
+    const bytes = localDatabase();
+    const prefix = uniquePrefix('ws-scan');
+    await makeVfs({ layout, blockSize: BLOCK }).deserialize(prefix, bytes);
+    const vfs = makeVfs(readerOptions(layout));
+    const db = vfs.open(prefix, { readonly: true });
+    db.pragma('cache_size = 20'); // SQLite's own page cache would hide ours
+    const lookup = db.prepare('SELECT v FROM hot WHERE id = ?').pluck();
+    const lookAll = () => {
+      for (let id = 1; id <= 1000; id += 1) expect(lookup.get(id)).toBe(String(id).padStart(500, '0'));
+    };
+    db.exec('BEGIN');
+    lookAll();
+    lookAll(); // each page of hot read again: in use
+    const before = vfs.stats().mainCacheMisses;
+    expect(db.prepare('SELECT count(*), sum(length(v)) FROM t').raw().get()).toEqual([20000, 20000 * 280]);
+    const scanned = vfs.stats().mainCacheMisses;
+    expect(scanned - before).toBeGreaterThan(5); // the scan did go through the cache
+    lookAll();
+    // A plain LRU would have lost every page of hot to the scan.
+    expect(vfs.stats().mainCacheMisses - scanned).toBeLessThanOrEqual(1);
+    db.exec('COMMIT');
+    db.close();
+  });
+});
 
 // The versioned layout only: its blocks are kept on disk, so a miss costs a crossing. In the
 // seed layout, with nothing on disk, a miss the worker's memory cannot serve is a GET.
