@@ -12,7 +12,7 @@ export interface BridgeLayout {
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
-  OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number; READ_BLOCKS_PIECE: number;
+  OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number; OP_WRITE_PAGES: number; READ_BLOCKS_PIECE: number;
   WRITE_RECORD_INDEX: number; WRITE_RECORD_OFFSET: number; WRITE_RECORD_LENGTH: number; WRITE_RECORD_HEADER: number;
   READ_WANT_OFFSET: number; READ_WANT_AMOUNT: number; READ_WANT_FLAGS: number; READ_WANT_BYTES: number;
   READ_WANT_CACHE_FULL: number;

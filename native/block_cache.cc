@@ -126,6 +126,47 @@ bool CachedFile::MissingForWrite(int64_t offset, int amount, int64_t* first, int
   return true;
 }
 
+bool CachedFile::LooseFits(int64_t offset, int amount) const {
+  int64_t end = offset + amount;
+  // Every part must be new or fit an existing write exactly (SQLite rewrites whole pages).
+  for (int64_t at = offset; at < end;) {
+    int64_t stop = std::min(end, (at / blockSize + 1) * blockSize);
+    auto same = loose.find(at);
+    if (same == loose.end() || static_cast<int64_t>(same->second.size()) != stop - at) {
+      auto next = loose.lower_bound(at);
+      if (next != loose.end() && next->first < stop) return false;
+      if (next != loose.begin()) {
+        auto prev = std::prev(next);
+        if (prev->first + static_cast<int64_t>(prev->second.size()) > at) return false;
+      }
+    }
+    at = stop;
+  }
+  return true;
+}
+
+void CachedFile::AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
+  int64_t end = offset + amount;
+  for (int64_t at = offset; at < end;) {
+    int64_t stop = std::min(end, (at / blockSize + 1) * blockSize);
+    auto slot = loose.try_emplace(at);
+    if (slot.second) cache.LooseChanged(this, stop - at);
+    slot.first->second.assign(data + (at - offset), data + (stop - offset));
+    at = stop;
+  }
+}
+
+void CachedFile::Overlay(int64_t start, uint8_t* data, int64_t len) const {
+  if (loose.empty()) return;
+  int64_t end = start + len;
+  // A loose write is shorter than a block: one that overlaps starts after this.
+  for (auto it = loose.lower_bound(std::max<int64_t>(0, start - blockSize)); it != loose.end() && it->first < end; ++it) {
+    int64_t s = std::max(start, it->first);
+    int64_t e = std::min<int64_t>(end, it->first + static_cast<int64_t>(it->second.size()));
+    if (e > s) std::memcpy(data + (s - start), it->second.data() + (s - it->first), e - s);
+  }
+}
+
 void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
   int64_t end = offset + amount;
   int64_t oldSize = size;
@@ -180,6 +221,10 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
 }
 
 void CachedFile::Drop(BlockCache& cache) {
+  int64_t looseBytes = 0;
+  for (const auto& kv : loose) looseBytes += static_cast<int64_t>(kv.second.size());
+  loose.clear();
+  cache.LooseChanged(this, -looseBytes);
   std::vector<int64_t> all;
   for (auto& kv : blocks) all.push_back(kv.first);
   for (int64_t i : all) cache.Forget(this, i);
@@ -230,18 +275,33 @@ void BlockCache::MarkClean(CachedFile* f) {
   }
   dirtyBytes_ -= static_cast<int64_t>(f->dirty.size()) * f->blockSize;
   f->dirty.clear();
+  int64_t looseBytes = 0;
+  for (const auto& kv : f->loose) looseBytes += static_cast<int64_t>(kv.second.size());
+  f->loose.clear();
+  dirtyBytes_ -= looseBytes;
   dirtyFiles_.erase(f);
   Evict();
+}
+
+void BlockCache::LooseChanged(CachedFile* f, int64_t delta) {
+  dirtyBytes_ += delta;
+  if (f->Pending()) dirtyFiles_.insert(f);
+  else dirtyFiles_.erase(f);
 }
 
 void BlockCache::Insert(CachedFile* f, int64_t index, const uint8_t* bytes, size_t len) {
   if (f->dirty.count(index)) return;  // what was written here is newer
   Forget(f, index);
   f->DropPieces(*this, index, index);
-  f->blocks[index].assign(bytes, bytes + len);
-  recency_.Add({f, index}, static_cast<int64_t>(len), false);
-  bytes_ += static_cast<int64_t>(len);
-  Evict();
+  std::vector<uint8_t>& b = f->blocks[index];
+  b.assign(bytes, bytes + len);
+  // Loose writes may have grown the file past the worker's end, which is where the block
+  // it sent ends: the rest is what they wrote, over zeros (as the worker will fill it).
+  b.resize(std::max<size_t>(len, static_cast<size_t>(f->BlockLength(index))), 0);
+  f->Overlay(index * f->blockSize, b.data(), static_cast<int64_t>(b.size()));
+  recency_.Add({f, index}, static_cast<int64_t>(b.size()), false);
+  bytes_ += static_cast<int64_t>(b.size());
+  Evict(f, index);
 }
 
 void BlockCache::InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes, size_t len) {
@@ -257,10 +317,12 @@ void BlockCache::InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes,
     if (s < start + static_cast<int64_t>(len) && e > start) Forget(f, PieceKey(s));
   }
   int64_t key = PieceKey(start);
-  f->pieces[start].assign(bytes, bytes + len);
+  std::vector<uint8_t>& p = f->pieces[start];
+  p.assign(bytes, bytes + len);
+  f->Overlay(start, p.data(), static_cast<int64_t>(len));
   recency_.Add({f, key}, static_cast<int64_t>(len), false);
   bytes_ += static_cast<int64_t>(len);
-  Evict();
+  Evict(f, key);
 }
 
 void BlockCache::Forget(CachedFile* f, int64_t index) {
@@ -274,7 +336,7 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   }
   if (f->dirty.erase(index)) {
     dirtyBytes_ -= f->blockSize;
-    if (f->dirty.empty()) dirtyFiles_.erase(f);
+    if (!f->Pending()) dirtyFiles_.erase(f);
   }
   auto it = f->blocks.find(index);
   if (it == f->blocks.end()) return;
@@ -283,9 +345,9 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   recency_.Remove({f, index});
 }
 
-void BlockCache::Evict() {
-  while (bytes_ > static_cast<int64_t>(limit_) && !recency_.Empty()) {
-    auto victim = recency_.Victim();
+void BlockCache::Evict(CachedFile* spareFile, int64_t spare) {
+  SegmentedLru<CachedFile>::Key victim;
+  while (bytes_ > static_cast<int64_t>(limit_) && recency_.Victim({spareFile, spare}, &victim)) {
     Forget(victim.first, victim.second);
   }
 }

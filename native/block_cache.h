@@ -38,12 +38,20 @@ struct CachedFile {
   // block index.
   std::map<int64_t, std::vector<uint8_t>> pieces;
   std::map<int64_t, DirtyRanges> dirty;  // written here, not yet handed to the worker
+  // Writes to blocks this thread does not hold, made while its cache was full, by file
+  // offset; none crosses a block boundary. They wait to cross in batches with the dirty
+  // blocks (a bulk change to a database larger than the cache would otherwise cross once
+  // per page), and every block or piece that arrives meanwhile is patched with them.
+  std::map<int64_t, std::vector<uint8_t>> loose;
   int writerId = 0;         // the worker handle to hand them over with
   // Kept in this thread's memory only (a versioned database's journal, which S3 never
   // needs): never fetched, handed over or evicted, and not counted against the limit.
   bool local = false;
 
   int64_t BlockLength(int64_t index) const;
+  // Whether writes made here have not reached the worker yet: its idea of the size may
+  // then be older than this thread's.
+  bool Pending() const { return !dirty.empty() || !loose.empty(); }
   // Copies [offset, offset + amount) if every block it needs is cached, or one piece
   // holds it all; false if not.
   bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
@@ -58,6 +66,14 @@ struct CachedFile {
   // The blocks a write needs and does not have: old content it does not overwrite.
   // False when none is missing; else [*first, *first + *count) covers them.
   bool MissingForWrite(int64_t offset, int amount, int64_t* first, int64_t* count) const;
+  // Whether a write can join the loose writes: each part is new, or replaces one of the
+  // same place and length; false when it overlaps one of another shape (send them first).
+  bool LooseFits(int64_t offset, int amount) const;
+  // Keeps a write as loose writes (LooseFits must be true), after Write applied it to what
+  // is cached.
+  void AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
+  // Patches [start, start + len) of the file, held at `data`, with the loose writes.
+  void Overlay(int64_t start, uint8_t* data, int64_t len) const;
   // Applies a write here only, marking the blocks dirty (MissingForWrite must be false).
   void WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // A local file's read and write: blocks never written read as zeros.
@@ -91,6 +107,8 @@ class BlockCache {
   void MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end);
   // The file's dirty blocks were handed to the worker: they become plain cached blocks.
   void MarkClean(CachedFile* f);
+  // Bytes of loose writes were added to (or, negative, dropped from) file `f`.
+  void LooseChanged(CachedFile* f, int64_t delta);
   const std::set<CachedFile*>& DirtyFiles() const { return dirtyFiles_; }
   int64_t DirtyBytes() const { return dirtyBytes_; }
   size_t Limit() const { return limit_; }
@@ -101,7 +119,8 @@ class BlockCache {
   uint64_t pagesWritten = 0;
 
  private:
-  void Evict();
+  // Brings the cache under its limit, sparing entry `spare` of `spareFile`.
+  void Evict(CachedFile* spareFile = nullptr, int64_t spare = 0);
   size_t limit_;
   int64_t bytes_ = 0;
   int64_t localBytes_ = 0;

@@ -69,8 +69,12 @@
   X(OP_PHASE_TWO, 16)  /* SQLite finalised the journal: the seed layout's commit point; a    */  \
                        /* versioned database uploads a truncation made after its commit, as  */  \
                        /* best it can -> RESULT: 1 when it could not (and dropped it)        */  \
+  X(OP_WRITE_PAGES, 17) /* data: ARG WRITE_RECORDs, changes to blocks the main thread does */  \
+                       /* not hold (written while its cache was full), in the order made;    */  \
+                       /* the worker applies each, reading the rest of its block if it must  */  \
   X(READ_BLOCKS_PIECE, -1) /* OP_READ_BLOCKS' RESULT when the reply is a piece of a block */      \
-  /* A WRITE_RECORD (OP_WRITE_BLOCKS), little-endian: where each field starts, and its size. */ \
+  /* A WRITE_RECORD (OP_WRITE_BLOCKS, OP_WRITE_PAGES), little-endian: where each field      */ \
+  /* starts, and its size.                                                                   */ \
   X(WRITE_RECORD_INDEX, 0)  /* int64 block index */                                              \
   X(WRITE_RECORD_OFFSET, 8) /* int32 offset in the block */                                      \
   X(WRITE_RECORD_LENGTH, 12) /* int32 length of the bytes that follow the header */              \

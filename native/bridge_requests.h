@@ -56,6 +56,15 @@ inline Bridge::Request WriteBlocks(int64_t newSize, int records, const void* pay
   return r;
 }
 
+// `records` WRITE_RECORDs in `payload`, for blocks this thread does not hold.
+inline Bridge::Request WritePages(int records, const void* payload, size_t len) {
+  Bridge::Request r{layout::OP_WRITE_PAGES};
+  r.arg = records;
+  r.payload = payload;
+  r.len = len;
+  return r;
+}
+
 // `want`: a READ_WANT record (layout::READ_WANT_BYTES), or null when the read wants whole blocks.
 inline Bridge::Request ReadBlocks(int64_t first, int needed, const uint8_t* want) {
   Bridge::Request r{layout::OP_READ_BLOCKS};

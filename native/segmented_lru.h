@@ -68,8 +68,19 @@ class SegmentedLru {
   bool Empty() const { return entries_.empty(); }
   bool Contains(const Key& k) const { return entries_.count(k) != 0; }
 
-  // The entry to evict next (Empty() must be false).
-  Key Victim() const { return probation_.empty() ? protected_.front() : probation_.front(); }
+  // The entry to evict next, never `spare` (the one just added, which its reader is about
+  // to read); false when there is none other.
+  bool Victim(const Key& spare, Key* out) const {
+    for (const std::list<Key>* segment : {&probation_, &protected_}) {
+      for (const Key& k : *segment) {
+        if (k != spare) {
+          *out = k;
+          return true;
+        }
+      }
+    }
+    return false;
+  }
 
  private:
   struct Entry {

@@ -57,6 +57,38 @@ std::vector<std::pair<int64_t, int64_t>> RecordsOf(const CachedFile* cf, int64_t
   return out;
 }
 
+// Hands a file's loose writes to the worker (OP_WRITE_PAGES), as many records as fit in
+// each crossing, in offset order: none overlaps another, so order among them is free.
+// They go before the file's dirty blocks, which are newer where they overlap (a block
+// that arrived after a loose write was patched with it, then written).
+int SendLoose(Vfs* vfs, CachedFile* cf) {
+  Bridge& bridge = vfs->Bridge_();
+  auto it = cf->loose.begin();
+  while (it != cf->loose.end()) {
+    uint8_t* out = bridge.PayloadArea();
+    size_t used = 0;
+    int n = 0;
+    for (; it != cf->loose.end(); ++it) {
+      size_t need = layout::WRITE_RECORD_HEADER + it->second.size();
+      if (used + need > bridge.Capacity()) break;
+      int64_t index = it->first / cf->blockSize;
+      int32_t at = static_cast<int32_t>(it->first - index * cf->blockSize), len = static_cast<int32_t>(it->second.size());
+      std::memcpy(out + used + layout::WRITE_RECORD_INDEX, &index, 8);
+      std::memcpy(out + used + layout::WRITE_RECORD_OFFSET, &at, 4);
+      std::memcpy(out + used + layout::WRITE_RECORD_LENGTH, &len, 4);
+      std::memcpy(out + used + layout::WRITE_RECORD_HEADER, it->second.data(), len);
+      used += need;
+      n++;
+    }
+    if (n == 0) return SQLITE_IOERR_WRITE;
+    Bridge::Request req = requests::WritePages(n, out, used);
+    req.fileId = cf->writerId;
+    int rc = bridge.Call(req, SQLITE_IOERR_WRITE);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
 // Hands a file's dirty blocks to the worker, built in place in the shared buffer as
 // records of (int64 block index, int32 offset in the block, int32 length, bytes), as
 // many as fit in one crossing, with the file's size. A page changed in a large block
@@ -64,6 +96,10 @@ std::vector<std::pair<int64_t, int64_t>> RecordsOf(const CachedFile* cf, int64_t
 // such a change to (evicted from its cache): those cross again whole.
 int SendDirty(Vfs* vfs, CachedFile* cf) {
   Bridge& bridge = vfs->Bridge_();
+  if (!cf->loose.empty()) {
+    int rc = SendLoose(vfs, cf);
+    if (rc != SQLITE_OK) return rc;
+  }
   std::vector<std::pair<int64_t, bool>> queue;  // block index, send it whole
   std::set<int64_t> sentWhole;
   for (const auto& kv : cf->dirty) {
@@ -172,9 +208,6 @@ int ShortRead(CachedFile* cf, uint8_t* out, int amount, sqlite3_int64 offset) {
 }
 
 constexpr int kNotCacheable = -1;
-// A write to a block this thread's cache lacks while the cache is full: it goes to the
-// worker as it is, rather than fetch the whole block across the bridge and evict another.
-constexpr int kWriteThrough = -2;
 
 // Whether a block more would push another out of the cache.
 bool CacheFull(BlockCache& cache, const CachedFile* cf) {
@@ -201,7 +234,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   if (rc != SQLITE_OK) return rc;
   // The worker's size: this file's own may be larger by writes not handed over yet.
   int64_t workerSize = static_cast<int64_t>(bridge.F64Result());
-  if (cf->dirty.empty()) cf->size = workerSize;
+  if (!cf->Pending()) cf->size = workerSize;
   const uint8_t* at = bridge.Data();
   const uint8_t* end = at + bridge.ReplyLen();
   if (bridge.Result() == layout::READ_BLOCKS_PIECE) {
@@ -241,7 +274,12 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
     if (rc == SQLITE_OK && cf->Read(cache, offset, amount, out)) return ShortRead(cf, out, amount, offset);
     if (rc != SQLITE_OK && rc != kNotCacheable) return rc;
   }
-  // Blocks too large for the shared buffer: read the bytes themselves, uncached.
+  // Blocks too large for the shared buffer (or a read the cache could not keep): read the
+  // bytes themselves, uncached, from a worker that has every write made here.
+  if (cf->Pending()) {
+    int rc = SendDirty(f->vfs, cf);
+    if (rc != SQLITE_OK) return rc;
+  }
   Bridge& bridge = f->vfs->Bridge_();
   int done = 0;
   while (done < amount) {
@@ -275,7 +313,19 @@ int WriteBack(S3File* f, const uint8_t* in, int amount, sqlite3_int64 offset) {
   }
   int64_t first, count;
   if (cf->MissingForWrite(offset, amount, &first, &count)) {
-    if (CacheFull(vfs->Cache(), cf)) return kWriteThrough;
+    if (CacheFull(vfs->Cache(), cf)) {
+      // Rather than fetch the whole block across the bridge and evict another, the write
+      // waits as it is (a loose write), patched into what is cached, to cross in a batch.
+      if (!cf->LooseFits(offset, amount)) {
+        int rc = SendDirty(vfs, cf);
+        if (rc != SQLITE_OK) return rc;
+      }
+      cf->writerId = f->id;
+      cf->Write(vfs->Cache(), offset, in, amount);
+      cf->AddLoose(vfs->Cache(), offset, in, amount);
+      if (vfs->Cache().DirtyBytes() > static_cast<int64_t>(vfs->Cache().Limit() / 2)) return SendDirty(vfs, cf);
+      return SQLITE_OK;
+    }
     int rc = FetchBlocks(f, first, count);
     if (rc != SQLITE_OK) return rc;
     if (cf->MissingForWrite(offset, amount, &first, &count)) return kNotCacheable;
@@ -298,15 +348,11 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
   int rc = kNotCacheable;
   if (CanWriteBack(f->vfs, f->cached)) {
     rc = WriteBack(f, in, amount, offset);
-    if (rc != kNotCacheable && rc != kWriteThrough) return rc;
+    if (rc != kNotCacheable) return rc;
   }
   // Blocks too large for the shared buffer: the bytes go to the worker as they come, after
-  // what this file has pending. A write-through needs no such order: other files' pending
-  // writes went first (WriteBack), and a block of this file with pending writes that it
-  // also covers is patched here too (CachedFile::Write), so its ranges, sent later, carry
-  // the same bytes.
-  if (rc == kNotCacheable) rc = SendDirty(f->vfs, f->cached);
-  else rc = SQLITE_OK;
+  // what this file has pending.
+  rc = SendDirty(f->vfs, f->cached);
   if (rc != SQLITE_OK) return rc;
   int done = 0;
   while (done < amount) {
@@ -371,7 +417,7 @@ int xLock(sqlite3_file* pf, int level) {
       f->cached->blockSize = blockSize;
       f->vfs->Cache().DropFamily(f->name);
     }
-    if (f->cached->dirty.empty()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
+    if (!f->cached->Pending()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
   }
   if (rc == SQLITE_OK && before < SQLITE_LOCK_RESERVED && level >= SQLITE_LOCK_RESERVED) {
     // A write transaction: the worker takes the database's write lease, if it has one.
@@ -498,7 +544,7 @@ int vOpen(sqlite3_vfs* pv, sqlite3_filename zName, sqlite3_file* pf, int flags, 
   if (!local) {
     // Writes of another handle not yet handed over may have grown the file beyond what the
     // worker knows: this thread's size is the newer one then.
-    if (f->cached->dirty.empty()) f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
+    if (!f->cached->Pending()) f->cached->size = static_cast<int64_t>(vfs->Bridge_().F64Result());
     f->cached->blockSize = vfs->Bridge_().Result2();
   } else if (f->cached->size <= 0) {
     // A memory journal is this thread's alone: what it holds outlives a close, as a file's would.

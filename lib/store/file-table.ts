@@ -133,6 +133,19 @@ export class FileTable {
     if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
   }
 
+  /** Pages the main thread wrote to blocks it did not hold (its cache was full), in the
+   *  order it made them; applied as writes, each reading the rest of its block if need be. */
+  async writePages(id: number, writes: BlockWrite[]): Promise<void> {
+    const f = this.handle(id);
+    await this.beforeChange(f);
+    this.noteWrite(id);
+    for (const w of writes) {
+      // The bytes live in the shared buffer: copied, since a spilled block keeps them.
+      await f.write(w.index * f.B + w.offset, w.bytes.slice());
+      if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    }
+  }
+
   /** Changes written on the main thread, with the file's new size; returns the blocks
    *  that must come again whole (see CachedFile.applyWrites). */
   async applyWrites(id: number, size: number, writes: BlockWrite[]): Promise<number[]> {

@@ -11,21 +11,21 @@ import type { Request } from './bridge-server';
  * block, length, bytes. The bytes stay views into the shared buffer (valid until the
  * reply): they are copied once, into the blocks they change.
  */
-export function parseWrites(payload: Uint8Array, count: number, L: BridgeLayout): BlockWrite[] {
+export function parseWrites(payload: Uint8Array, count: number, L: BridgeLayout, op = 'OP_WRITE_BLOCKS'): BlockWrite[] {
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const headerBytes = L.WRITE_RECORD_HEADER;
   const out: BlockWrite[] = [];
   let at = 0;
   for (let n = 0; n < count; n++) {
-    if (at + headerBytes > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is cut short`, 'EPROTO');
+    if (at + headerBytes > payload.length) throw new S3VFSError(`${op}: record ${n} of ${count} is cut short`, 'EPROTO');
     const index = Number(view.getBigInt64(at + L.WRITE_RECORD_INDEX, true));
     const offset = view.getInt32(at + L.WRITE_RECORD_OFFSET, true);
     const len = view.getInt32(at + L.WRITE_RECORD_LENGTH, true);
-    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: record ${n} of ${count} is malformed`, 'EPROTO');
+    if (len < 0 || offset < 0 || at + headerBytes + len > payload.length) throw new S3VFSError(`${op}: record ${n} of ${count} is malformed`, 'EPROTO');
     out.push({ index, offset, bytes: payload.subarray(at + headerBytes, at + headerBytes + len) });
     at += headerBytes + len;
   }
-  if (at !== payload.length) throw new S3VFSError(`OP_WRITE_BLOCKS: ${payload.length - at} bytes left after ${count} records`, 'EPROTO');
+  if (at !== payload.length) throw new S3VFSError(`${op}: ${payload.length - at} bytes left after ${count} records`, 'EPROTO');
   return out;
 }
 
@@ -63,6 +63,7 @@ export type OpRequest =
   | { op: 'read'; file: number; offset: number; amount: number }
   | { op: 'write'; file: number; offset: number; bytes: Uint8Array }
   | { op: 'writeBlocks'; file: number; newSize: number; writes: BlockWrite[] }
+  | { op: 'writePages'; file: number; writes: BlockWrite[] }
   | { op: 'truncate'; file: number; size: number }
   | { op: 'sync' | 'endWrite' | 'phaseTwo' | 'beginRead' | 'beginWrite' | 'fileSize'; file: number }
   | { op: 'pragma'; file: number; name: string; value: string }
@@ -81,6 +82,7 @@ export function decodeRequest(L: BridgeLayout, req: Request): OpRequest {
     case L.OP_READ: return { op: 'read', file, offset: req.offset, amount: req.arg };
     case L.OP_WRITE: return { op: 'write', file, offset: req.offset, bytes: req.payload };
     case L.OP_WRITE_BLOCKS: return { op: 'writeBlocks', file, newSize: req.offset, writes: parseWrites(req.payload, req.arg, L) };
+    case L.OP_WRITE_PAGES: return { op: 'writePages', file, writes: parseWrites(req.payload, req.arg, L, 'OP_WRITE_PAGES') };
     case L.OP_TRUNCATE: return { op: 'truncate', file, size: req.offset };
     case L.OP_SYNC: return { op: 'sync', file };
     case L.OP_END_WRITE: return { op: 'endWrite', file };

@@ -27,6 +27,9 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         const missing = await files.applyWrites(r.file, r.newSize, r.writes);
         return { result: missing.length, data: int64s(missing) };
       }
+      case 'writePages':
+        await files.writePages(r.file, r.writes);
+        return {};
       case 'truncate':
         await files.truncate(r.file, r.size);
         return {};

@@ -98,4 +98,8 @@ test('fields as each op uses them', () => {
   if (w.op !== 'writeBlocks') throw new Error(`decoded as ${w.op}`);
   expect(w.newSize).toBe(5000);
   expect(w.writes.map((x) => [x.index, x.offset, [...x.bytes]])).toEqual([[0, 10, [9]]]);
+  const pages = decodeRequest(L, req(L.OP_WRITE_PAGES, { arg: 2, payload: records([{ index: 3, offset: 4096, bytes: Uint8Array.from([1, 2]) }, { index: 9, offset: 0, bytes: Uint8Array.from([7]) }]) }));
+  if (pages.op !== 'writePages') throw new Error(`decoded as ${pages.op}`);
+  expect(pages.writes.map((x) => [x.index, x.offset, [...x.bytes]])).toEqual([[3, 4096, [1, 2]], [9, 0, [7]]]);
+  expect(() => decodeRequest(L, req(L.OP_WRITE_PAGES, { arg: 3, payload: records([{ index: 3, offset: 0, bytes: Uint8Array.from([1]) }]) }))).toThrow(/OP_WRITE_PAGES: record 1 of 3 is cut short/);
 });
