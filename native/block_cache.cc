@@ -150,7 +150,7 @@ void CachedFile::AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data
   for (int64_t at = offset; at < end;) {
     int64_t stop = std::min(end, (at / blockSize + 1) * blockSize);
     auto slot = loose.try_emplace(at);
-    if (slot.second) cache.LooseChanged(this, stop - at);
+    if (slot.second) cache.LooseChanged(this, LooseCost(stop - at));
     slot.first->second.assign(data + (at - offset), data + (stop - offset));
     at = stop;
   }
@@ -222,7 +222,7 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
 
 void CachedFile::Drop(BlockCache& cache) {
   int64_t looseBytes = 0;
-  for (const auto& kv : loose) looseBytes += static_cast<int64_t>(kv.second.size());
+  for (const auto& kv : loose) looseBytes += LooseCost(static_cast<int64_t>(kv.second.size()));
   loose.clear();
   cache.LooseChanged(this, -looseBytes);
   std::vector<int64_t> all;
@@ -276,7 +276,7 @@ void BlockCache::MarkClean(CachedFile* f) {
   dirtyBytes_ -= static_cast<int64_t>(f->dirty.size()) * f->blockSize;
   f->dirty.clear();
   int64_t looseBytes = 0;
-  for (const auto& kv : f->loose) looseBytes += static_cast<int64_t>(kv.second.size());
+  for (const auto& kv : f->loose) looseBytes += LooseCost(static_cast<int64_t>(kv.second.size()));
   f->loose.clear();
   dirtyBytes_ -= looseBytes;
   dirtyFiles_.erase(f);

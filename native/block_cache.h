@@ -27,6 +27,10 @@ struct DirtyRanges {
   int64_t Bytes() const;
 };
 
+// The memory a loose write of `bytes` takes, as counted against the cache's limit: a
+// journal's 4-byte records cost far more than their bytes (a map node and a vector).
+inline int64_t LooseCost(int64_t bytes) { return bytes + 96; }
+
 // What the main thread knows of one file: shared by every handle open on that name.
 struct CachedFile {
   std::string name;

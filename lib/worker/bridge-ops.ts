@@ -83,6 +83,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       case L.OP_READ:
       case L.OP_READ_BLOCKS: return C.SQLITE_IOERR_READ;
       case L.OP_WRITE:
+      case L.OP_WRITE_PAGES:
       case L.OP_WRITE_BLOCKS: return C.SQLITE_IOERR_WRITE;
       case L.OP_TRUNCATE: return C.SQLITE_IOERR_TRUNCATE;
       case L.OP_SYNC:

@@ -103,3 +103,10 @@ test('fields as each op uses them', () => {
   expect(pages.writes.map((x) => [x.index, x.offset, [...x.bytes]])).toEqual([[3, 4096, [1, 2]], [9, 0, [7]]]);
   expect(() => decodeRequest(L, req(L.OP_WRITE_PAGES, { arg: 3, payload: records([{ index: 3, offset: 0, bytes: Uint8Array.from([1]) }]) }))).toThrow(/OP_WRITE_PAGES: record 1 of 3 is cut short/);
 });
+
+test('a failed write of every kind reaches SQLite as SQLITE_IOERR_WRITE', () => {
+  const { bridgeOps } = require('../../dist/worker/bridge-ops');
+  const C = require('../../dist/sqlite-codes');
+  const { failureStatus } = bridgeOps(L, /** @type {any} */ ({}), () => 0); // no op is served
+  for (const op of [L.OP_WRITE, L.OP_WRITE_BLOCKS, L.OP_WRITE_PAGES]) expect(failureStatus(op, new Error('disk full'))).toBe(C.SQLITE_IOERR_WRITE);
+});
