@@ -70,12 +70,17 @@ void CachedFile::DropPieces(BlockCache& cache, int64_t first, int64_t last) {
   for (int64_t start : gone) cache.Forget(this, BlockCache::PieceKey(start));
 }
 
+// Copies the file bytes that `from` (at file offset fromStart) and `to` (at toStart) both cover.
+static void CopyOverlap(int64_t fromStart, const uint8_t* from, int64_t fromLen, int64_t toStart, uint8_t* to, int64_t toLen) {
+  int64_t s = std::max(fromStart, toStart);
+  int64_t e = std::min(fromStart + fromLen, toStart + toLen);
+  if (e > s) std::memcpy(to + (s - toStart), from + (s - fromStart), e - s);
+}
+
 void CachedFile::PatchPieces(int64_t offset, int64_t end, const uint8_t* data) {
   // A piece is at most a block long: one that overlaps the write starts after this.
   for (auto it = pieces.lower_bound(std::max<int64_t>(0, offset - blockSize)); it != pieces.end() && it->first < end; ++it) {
-    int64_t s = std::max(offset, it->first);
-    int64_t e = std::min<int64_t>(end, it->first + static_cast<int64_t>(it->second.size()));
-    if (e > s) std::memcpy(it->second.data() + (s - it->first), data + (s - offset), e - s);
+    CopyOverlap(offset, data, end - offset, it->first, it->second.data(), static_cast<int64_t>(it->second.size()));
   }
 }
 
@@ -161,10 +166,15 @@ void CachedFile::Overlay(int64_t start, uint8_t* data, int64_t len) const {
   int64_t end = start + len;
   // A loose write is shorter than a block: one that overlaps starts after this.
   for (auto it = loose.lower_bound(std::max<int64_t>(0, start - blockSize)); it != loose.end() && it->first < end; ++it) {
-    int64_t s = std::max(start, it->first);
-    int64_t e = std::min<int64_t>(end, it->first + static_cast<int64_t>(it->second.size()));
-    if (e > s) std::memcpy(data + (s - start), it->second.data() + (s - it->first), e - s);
+    CopyOverlap(it->first, it->second.data(), static_cast<int64_t>(it->second.size()), start, data, len);
   }
+}
+
+void CachedFile::ClearLoose(BlockCache& cache) {
+  int64_t cost = 0;
+  for (const auto& kv : loose) cost += LooseCost(static_cast<int64_t>(kv.second.size()));
+  loose.clear();
+  cache.LooseChanged(this, -cost);
 }
 
 void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
@@ -221,10 +231,7 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
 }
 
 void CachedFile::Drop(BlockCache& cache) {
-  int64_t looseBytes = 0;
-  for (const auto& kv : loose) looseBytes += LooseCost(static_cast<int64_t>(kv.second.size()));
-  loose.clear();
-  cache.LooseChanged(this, -looseBytes);
+  ClearLoose(cache);
   std::vector<int64_t> all;
   for (auto& kv : blocks) all.push_back(kv.first);
   for (int64_t i : all) cache.Forget(this, i);
@@ -275,11 +282,7 @@ void BlockCache::MarkClean(CachedFile* f) {
   }
   dirtyBytes_ -= static_cast<int64_t>(f->dirty.size()) * f->blockSize;
   f->dirty.clear();
-  int64_t looseBytes = 0;
-  for (const auto& kv : f->loose) looseBytes += LooseCost(static_cast<int64_t>(kv.second.size()));
-  f->loose.clear();
-  dirtyBytes_ -= looseBytes;
-  dirtyFiles_.erase(f);
+  f->ClearLoose(*this);  // and, nothing pending now, out of the dirty files
   Evict();
 }
 

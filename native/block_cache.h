@@ -78,6 +78,8 @@ struct CachedFile {
   void AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // Patches [start, start + len) of the file, held at `data`, with the loose writes.
   void Overlay(int64_t start, uint8_t* data, int64_t len) const;
+  // Forgets the loose writes (sent, or dropped with the file).
+  void ClearLoose(BlockCache& cache);
   // Applies a write here only, marking the blocks dirty (MissingForWrite must be false).
   void WriteBack(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // A local file's read and write: blocks never written read as zeros.

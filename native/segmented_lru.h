@@ -66,7 +66,6 @@ class SegmentedLru {
   }
 
   bool Empty() const { return entries_.empty(); }
-  bool Contains(const Key& k) const { return entries_.count(k) != 0; }
 
   // The entry to evict next, never `spare` (the one just added, which its reader is about
   // to read); false when there is none other.

@@ -57,6 +57,15 @@ std::vector<std::pair<int64_t, int64_t>> RecordsOf(const CachedFile* cf, int64_t
   return out;
 }
 
+// Writes one WRITE_RECORD at `out`; returns its size.
+size_t PutRecord(uint8_t* out, int64_t index, int32_t at, const uint8_t* bytes, int32_t len) {
+  std::memcpy(out + layout::WRITE_RECORD_INDEX, &index, 8);
+  std::memcpy(out + layout::WRITE_RECORD_OFFSET, &at, 4);
+  std::memcpy(out + layout::WRITE_RECORD_LENGTH, &len, 4);
+  std::memcpy(out + layout::WRITE_RECORD_HEADER, bytes, len);
+  return layout::WRITE_RECORD_HEADER + len;
+}
+
 // Hands a file's loose writes to the worker (OP_WRITE_PAGES), as many records as fit in
 // each crossing, in offset order: none overlaps another, so order among them is free.
 // They go before the file's dirty blocks, which are newer where they overlap (a block
@@ -72,12 +81,8 @@ int SendLoose(Vfs* vfs, CachedFile* cf) {
       size_t need = layout::WRITE_RECORD_HEADER + it->second.size();
       if (used + need > bridge.Capacity()) break;
       int64_t index = it->first / cf->blockSize;
-      int32_t at = static_cast<int32_t>(it->first - index * cf->blockSize), len = static_cast<int32_t>(it->second.size());
-      std::memcpy(out + used + layout::WRITE_RECORD_INDEX, &index, 8);
-      std::memcpy(out + used + layout::WRITE_RECORD_OFFSET, &at, 4);
-      std::memcpy(out + used + layout::WRITE_RECORD_LENGTH, &len, 4);
-      std::memcpy(out + used + layout::WRITE_RECORD_HEADER, it->second.data(), len);
-      used += need;
+      used += PutRecord(out + used, index, static_cast<int32_t>(it->first - index * cf->blockSize), it->second.data(),
+                        static_cast<int32_t>(it->second.size()));
       n++;
     }
     if (n == 0) return SQLITE_IOERR_WRITE;
@@ -121,12 +126,7 @@ int SendDirty(Vfs* vfs, CachedFile* cf) {
         sentWhole.insert(index);
       }
       for (const auto& r : records) {
-        int32_t at = static_cast<int32_t>(r.first), len = static_cast<int32_t>(r.second - r.first);
-        std::memcpy(out + used + layout::WRITE_RECORD_INDEX, &index, 8);
-        std::memcpy(out + used + layout::WRITE_RECORD_OFFSET, &at, 4);
-        std::memcpy(out + used + layout::WRITE_RECORD_LENGTH, &len, 4);
-        std::memcpy(out + used + layout::WRITE_RECORD_HEADER, block + at, len);
-        used += layout::WRITE_RECORD_HEADER + len;
+        used += PutRecord(out + used, index, static_cast<int32_t>(r.first), block + r.first, static_cast<int32_t>(r.second - r.first));
         n++;
       }
     }
@@ -345,14 +345,13 @@ int xWrite(sqlite3_file* pf, const void* buf, int amount, sqlite3_int64 offset) 
     f->cached->WriteLocal(f->vfs->Cache(), offset, in, amount);
     return SQLITE_OK;
   }
-  int rc = kNotCacheable;
   if (CanWriteBack(f->vfs, f->cached)) {
-    rc = WriteBack(f, in, amount, offset);
+    int rc = WriteBack(f, in, amount, offset);
     if (rc != kNotCacheable) return rc;
   }
   // Blocks too large for the shared buffer: the bytes go to the worker as they come, after
   // what this file has pending.
-  rc = SendDirty(f->vfs, f->cached);
+  int rc = SendDirty(f->vfs, f->cached);
   if (rc != SQLITE_OK) return rc;
   int done = 0;
   while (done < amount) {

@@ -419,23 +419,22 @@ export abstract class CachedFile implements CacheOwner {
    * bridge once per run of blocks rather than once per block.
    */
   async readBlocks(first: number, count: number, maxBytes: number, want?: ReadWant): Promise<BlocksRead> {
+    const got = await this.blocksFor(first, count, maxBytes, want);
+    this.servedEnd = 'piece' in got ? got.start + got.piece.length : got.data.reduce((end, b) => end + b.length, first * this.B);
+    return got;
+  }
+
+  private async blocksFor(first: number, count: number, maxBytes: number, want?: ReadWant): Promise<BlocksRead> {
     const range = want && count === 1 ? this.pieceFor(first, want.offset, want.amount) : undefined;
     // A block on this machine's disk is read whole from there rather than in a piece from S3.
     const disk = range && this.diskFor(first);
-    if (range && !(disk && (await disk.has(this.keyOf(first))))) {
-      const piece = await this.fetchPiece(first, range.start, range.end);
-      this.servedEnd = range.end;
-      return { piece, start: range.start };
-    }
+    if (range && !(disk && (await disk.has(this.keyOf(first))))) return { piece: await this.fetchPiece(first, range.start, range.end), start: range.start };
     // With the main thread's cache full, only a scan gets whole blocks. Block numbers alone
     // cannot tell: lookups often land in the block after the last one, and blocks sent
     // ahead would make the next lookup look like the scan's next step.
     const scan = want !== undefined && want.offset === this.servedEnd;
     const local = want?.cacheFull && count === 1 && !scan ? await this.pieceOfBlock(first, want) : undefined;
-    if (local) {
-      this.servedEnd = local.start + local.piece.length;
-      return local;
-    }
+    if (local) return local;
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
@@ -451,7 +450,6 @@ export abstract class CachedFile implements CacheOwner {
       parts.push(await this.block(i));
       bytes += len;
     }
-    this.servedEnd = first * this.B + bytes;
     return { data: parts, count: parts.length };
   }
 
