@@ -2,18 +2,9 @@
 // under every setting SQLite offers (synchronous, journal_mode, locking_mode) in both
 // layouts, or the setting is refused when it is made. Afterwards the connection sees what
 // S3 holds. Faults come from a proxy in its own process.
-const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
-const { startFaultProxy } = require('../support/fault-proxy');
+const { makeVfs, uniquePrefix, useFaultProxy } = require('../support/helpers');
 
-let proxy;
-beforeAll(async () => {
-  if (!config.port) throw new Error('the commit-error tests put a fault proxy in front of the local s3rver');
-  proxy = await startFaultProxy(config.port, config.s3);
-});
-afterAll(async () => {
-  await closeAll();
-  await proxy?.close();
-});
+const proxy = useFaultProxy('the commit-error tests');
 
 /** What a new VFS, straight to the server, sees of the database. */
 async function inS3(prefix) {

@@ -1,24 +1,17 @@
 // Slow, stalled and silent answers from S3, injected by a proxy in its own process: each
 // attempt has a deadline that covers its whole answer, repeatable requests are tried
 // again, and a VFS that met a slow answer goes on working.
-const { config, makeVfs, closeAll, uniquePrefix, series, collect } = require('../support/helpers');
-const { startFaultProxy } = require('../support/fault-proxy');
+const { config, makeVfs, uniquePrefix, series, collect, useFaultProxy } = require('../support/helpers');
 
-let proxy;
+const proxy = useFaultProxy('the fault tests');
 let prefix;
 let expected;
 beforeAll(async () => {
-  if (!config.port) throw new Error('the fault tests put a proxy in front of the local s3rver');
-  proxy = await startFaultProxy(config.port, config.s3);
   prefix = uniquePrefix('faults');
   const db = makeVfs({ layout: 'versioned', blockSize: 65536 }).open(prefix);
   db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(100)) FROM ${series(3000)}`);
   expected = db.prepare('SELECT count(*) AS n, sum(length(v)) AS l FROM t').get();
   db.close();
-});
-afterAll(async () => {
-  await closeAll();
-  await proxy?.close();
 });
 beforeEach(() => proxy.reset());
 

@@ -2,19 +2,10 @@
 // refused with a TypeError that names the rule, at every entry point; for every name that
 // is accepted, no request leaves the database's keys (checked on the raw paths a proxy in
 // its own process sees), and names SQLite makes up (ATTACH, VACUUM INTO) meet the rules too.
-const { config, makeVfs, closeAll, RUN } = require('../support/helpers');
-const { startFaultProxy } = require('../support/fault-proxy');
+const { config, makeVfs, RUN, useFaultProxy } = require('../support/helpers');
 const { Database } = require('../..');
 
-let proxy;
-beforeAll(async () => {
-  if (!config.port) throw new Error('the prefix tests put a proxy in front of the local s3rver');
-  proxy = await startFaultProxy(config.port, config.s3);
-});
-afterAll(async () => {
-  await closeAll();
-  await proxy?.close();
-});
+const proxy = useFaultProxy('the prefix tests');
 
 /** @type {[string, RegExp][]} */
 const refused = [

@@ -3,18 +3,9 @@
 // still sees another writer's commit within maxStalenessMs plus one round trip. The
 // reader's manifest GETs are slowed down by a proxy in its own process, so that a
 // statement waiting for one shows.
-const { config, makeVfs, closeAll, uniquePrefix } = require('../support/helpers');
-const { startFaultProxy } = require('../support/fault-proxy');
+const { makeVfs, uniquePrefix, useFaultProxy } = require('../support/helpers');
 
-let proxy;
-beforeAll(async () => {
-  if (!config.port) throw new Error('these tests put a proxy in front of the local s3rver');
-  proxy = await startFaultProxy(config.port, config.s3);
-});
-afterAll(async () => {
-  await closeAll();
-  await proxy?.close();
-});
+const proxy = useFaultProxy('these tests');
 
 const DELAY = 300;
 const WINDOW = 1000;

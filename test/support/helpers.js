@@ -6,6 +6,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { S3Client, ListObjectsV2Command, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 const { S3VFS } = require('../..');
+const { startFaultProxy } = require('./fault-proxy');
 
 const config = JSON.parse(process.env.S3VFS_TEST_CONFIG);
 const RUN = `run-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}`;
@@ -25,6 +26,25 @@ function makeVfs(options = {}) {
 }
 async function closeAll() {
   await Promise.allSettled(open.splice(0).map((v) => v.close()));
+}
+
+/**
+ * For a test file whose faults come from a proxy in its own process: starts one in front of
+ * the local s3rver before the file's tests, and after them closes every VFS made here, then
+ * the proxy. Returns a handle that holds the proxy's fields (s3, faults, reset, log) once
+ * started. `who` names the tests in the error when there is no local s3rver.
+ */
+function useFaultProxy(who) {
+  const proxy = {};
+  beforeAll(async () => {
+    if (!config.port) throw new Error(`${who} put a proxy in front of the local s3rver`);
+    Object.assign(proxy, await startFaultProxy(config.port, config.s3));
+  });
+  afterAll(async () => {
+    await closeAll();
+    await proxy.close?.();
+  });
+  return proxy;
 }
 
 /**
@@ -96,4 +116,4 @@ function busyWait(ms) {
   while (Date.now() < until);
 }
 
-module.exports = { elsewhere, timed, busyWait, series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
+module.exports = { useFaultProxy, elsewhere, timed, busyWait, series, config, uniquePrefix, makeVfs, closeAll, rawClient, listObjects, getObject, putObject, tempDir, collect, RUN };
