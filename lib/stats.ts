@@ -32,7 +32,7 @@ export interface VfsStats {
   /** Bytes those hits read from disk. */
   bytesFromDisk: number;
   /** Bytes of written blocks that a transaction larger than the memory cache moved to a
-   *  local spill file to wait for its commit (in the OS temporary directory). */
+   *  local spill file to wait for its commit (in cacheDir). */
   bytesSpilled: number;
   /** Synchronous main-thread to worker round trips. */
   bridgeCrossings: number;
