@@ -6,6 +6,7 @@
 // versioned/versioned-file.ts (a manifest of immutable blocks) and versioned/memory-file.ts
 // (a versioned database's journal, never uploaded). FileTable asks no file which layout it
 // is in: it asks the questions below.
+import { crc32 } from 'node:zlib';
 import type { CacheOwner } from './block-cache';
 import { blockCount, blockLength } from './blocks';
 import { S3VFSError } from '../errors';
@@ -156,10 +157,10 @@ export abstract class CachedFile implements CacheOwner {
 
   /**
    * Throws if the bytes read for block `index` from object `key` (null: only part of them, a
-   * range GET) are not what the layout says that object holds. Nothing, unless the layout
-   * records something to check.
+   * range GET) are not what the layout says that object holds (`sum`: their CRC32, when the
+   * caller has it). Nothing, unless the layout records something to check.
    */
-  checkBlock(_index: number, _key: string, _bytes: Uint8Array | null): void {}
+  checkBlock(_index: number, _key: string, _bytes: Uint8Array | null, _sum?: number): void {}
 
   /** Whether block `index`'s object never changes, so that this machine's disk may keep it
    *  (ctx.disk). Only the layout knows; nothing is kept unless it says so. */
@@ -186,8 +187,8 @@ export abstract class CachedFile implements CacheOwner {
     const local = await disk.get(key, length);
     if (!local) return undefined;
     try {
-      this.checkBlock(index, key, local);
-      return local;
+      this.checkBlock(index, key, local.bytes, local.crc32);
+      return local.bytes;
     } catch {
       await disk.drop(key);
       return undefined;
@@ -388,8 +389,10 @@ export abstract class CachedFile implements CacheOwner {
     if (got.body.length !== want) {
       throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
     }
-    this.checkBlock(index, key, got.body);
-    disk?.put(key, got.body);
+    // One CRC32 for both the check and the disk's trailer.
+    const sum = disk ? crc32(got.body) : undefined;
+    this.checkBlock(index, key, got.body, sum);
+    disk?.put(key, got.body, sum);
     return { body: got.body, got };
   }
 

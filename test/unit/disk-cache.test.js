@@ -5,6 +5,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { DiskCache } = require('../../dist/store/disk-cache');
 const { Counters } = require('../../dist/stats');
+const { crc32 } = require('node:zlib');
 
 const dirs = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -18,7 +19,9 @@ test('an entry comes back only at the length asked for; a wrong length is delete
   const c = cache(1 << 20);
   c.put('db/v/a', new Uint8Array([1, 2, 3]));
   await c.flush();
-  expect([...(await c.get('db/v/a', 3))]).toEqual([1, 2, 3]);
+  const got = await c.get('db/v/a', 3);
+  expect([...got.bytes]).toEqual([1, 2, 3]);
+  expect(got.crc32).toBe(crc32(new Uint8Array([1, 2, 3]))); // callers check it against records of their own
   expect(await c.get('db/v/a', 4)).toBeUndefined();
   expect(fs.existsSync(c.pathOf('db/v/a'))).toBe(false);
   expect(await c.get('db/v/none', 1)).toBeUndefined();
@@ -35,6 +38,18 @@ test('an entry whose bytes changed on disk (same length) fails its own checksum 
   fs.writeFileSync(file, bytes);
   expect(await c.get('db/v/b', 4)).toBeUndefined();
   expect(fs.existsSync(file)).toBe(false);
+});
+
+test('an entry put with a CRC32 that is not its own is refused when read (the trailer is checked)', async () => {
+  const c = cache(1 << 20);
+  const bytes = new Uint8Array([9, 9, 9]);
+  c.put('db/v/d', bytes, crc32(bytes) ^ 1);
+  await c.flush();
+  expect(fs.statSync(c.pathOf('db/v/d')).size).toBe(3 + 4);
+  expect(await c.get('db/v/d', 3)).toBeUndefined();
+  c.put('db/v/e', bytes, crc32(bytes));
+  await c.flush();
+  expect([...(await c.get('db/v/e', 3)).bytes]).toEqual([9, 9, 9]);
 });
 
 test('a cache whose directory has gone misses instead of recreating it', async () => {

@@ -20,7 +20,12 @@ export interface BlockEntry {
 
 /** The CRC32 of a block, as manifests record it. */
 export function blockCrc32(bytes: Uint8Array): string {
-  return crc32(bytes).toString(16).padStart(8, '0');
+  return crc32Hex(crc32(bytes));
+}
+
+/** A CRC32 as manifests record it. */
+export function crc32Hex(sum: number): string {
+  return sum.toString(16).padStart(8, '0');
 }
 
 export interface Manifest {

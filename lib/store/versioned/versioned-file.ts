@@ -2,6 +2,7 @@
 // listed by N/manifest.json. Writes upload new block objects; a commit then replaces the
 // manifest with one conditional PUT, which is the commit point: a crash before it leaves
 // the old database whole, after it the new one. Only the holder of the lease commits.
+import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
 import { blockCount } from '../blocks';
 import { CachedFile, type Replacement } from '../cached-file';
@@ -12,6 +13,7 @@ import {
   emptyManifest,
   leaseKey,
   blockCrc32,
+  crc32Hex,
   blockKeyParts,
   manifestKey,
   newBlockKey,
@@ -90,7 +92,7 @@ export class VersionedFile extends CachedFile {
    * A block's bytes must be what its entry says: the object of that block index (swapped
    * entries would put one block's bytes in another's place), and the recorded CRC32.
    */
-  override checkBlock(index: number, key: string, bytes: Uint8Array | null): void {
+  override checkBlock(index: number, key: string, bytes: Uint8Array | null, sum?: number): void {
     // The entry the read was started from: if the file has moved on since (a commit, a
     // reload), the read's bytes are dropped anyway.
     const e = [this.uploadedBlocks.get(index), this.manifest?.blocks[index]].find((b) => b && `${this.name}/${b.key}` === key);
@@ -99,9 +101,10 @@ export class VersionedFile extends CachedFile {
     if (parts && parts.index !== index) {
       throw new S3VFSError(`the manifest of '${this.name}' lists ${e.key} as block ${index}, but that object holds block ${parts.index}`, 'ECORRUPT');
     }
-    if (bytes && e.crc32 && blockCrc32(bytes) !== e.crc32) {
+    const actual = bytes && e.crc32 ? (sum === undefined ? blockCrc32(bytes) : crc32Hex(sum)) : undefined;
+    if (actual !== undefined && actual !== e.crc32) {
       throw new S3VFSError(
-        `block ${index} of '${this.name}' (${this.name}/${e.key}) is damaged: its CRC32 is ${blockCrc32(bytes)}, the manifest records ${e.crc32}`,
+        `block ${index} of '${this.name}' (${this.name}/${e.key}) is damaged: its CRC32 is ${actual}, the manifest records ${e.crc32}`,
         'ECORRUPT',
       );
     }
@@ -125,13 +128,13 @@ export class VersionedFile extends CachedFile {
       const before = this.writesOf(i);
       const bytes = await this.dirtyContent(i);
       const key = newBlockKey(i, commit);
-      const crc32 = blockCrc32(bytes); // of the bytes as they leave: they may change during the PUT
+      const sum = crc32(bytes); // of the bytes as they leave: they may change during the PUT
       await this.ctx.s3.put(`${this.name}/${key}`, bytes);
       if (!this.uploaded(i, before, bytes)) return;
-      this.uploadedBlocks.set(i, { key, crc32 });
+      this.uploadedBlocks.set(i, { key, crc32: crc32Hex(sum) });
       // Unchanged since it left (uploaded() says so), and clean from now on: a later write
       // copies a clean block rather than change it (writableBlock), so no copy is needed here.
-      this.ctx.disk?.put(`${this.name}/${key}`, bytes);
+      this.ctx.disk?.put(`${this.name}/${key}`, bytes, sum);
     });
     this.forgetDirtyFrom(count);
     this.stored = count;
