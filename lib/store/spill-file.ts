@@ -20,18 +20,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { S3VFSError } from '../errors';
+import { SpanSet } from './span-set';
 
 /** Bytes of changes held in memory before they go to disk. */
 const PENDING_BYTES = 2 << 20;
+/** Spans written by one call at most (systems limit the buffers of one write to 1,024). */
+const MAX_RUN_PARTS = 512;
 
-type Spans = Map<number, Uint8Array>;
 
 export class SpillFile {
   private handle: Promise<fs.promises.FileHandle> | undefined;
   /** Where each spilled block's bytes are valid: block index -> its length. */
   private readonly lengths = new Map<number, number>();
   /** Changes not on disk yet, by block: disjoint spans (offset in the block -> bytes). */
-  private pending = new Map<number, Spans>();
+  private pending = new Map<number, SpanSet>();
   private pendingBytes = 0;
   /** The flush under way, if any. */
   private flushing: Promise<void> = Promise.resolve();
@@ -128,7 +130,10 @@ export class SpillFile {
     const epoch = this.epoch;
     const run = () =>
       this.use(
-        (h) => Promise.all([...batch].flatMap(([index, spans]) => [...spans].map(([s, b]) => this.writeAt(h, index * this.slotBytes + s, b)))),
+        (h) =>
+          Promise.all(
+            [...batch].flatMap(([index, spans]) => SpillFile.runs(spans).map((run) => this.writeRunAt(h, index * this.slotBytes + run.at, run.parts))),
+          ),
         false,
       );
     // The chain itself never rejects: a failure is kept in `failed` (for this epoch only),
@@ -156,20 +161,25 @@ export class SpillFile {
     return length;
   }
 
-  /** Adds a change to a block's pending spans, merged with those it overlaps or touches. */
+  /**
+   * Adds a change to a block's pending spans, merged with those it overlaps. Spans that only
+   * touch stay apart: pages appended one after another would otherwise copy the growing run
+   * again for each page; flush writes adjacent spans in one call instead.
+   */
   private addPending(index: number, offset: number, bytes: Uint8Array): void {
     let spans = this.pending.get(index);
-    if (!spans) this.pending.set(index, (spans = new Map()));
+    if (!spans) this.pending.set(index, (spans = new SpanSet()));
     let start = offset;
     let end = offset + bytes.length;
-    const merged: [number, Uint8Array][] = [];
-    for (const [s, b] of spans) {
-      if (s > end || s + b.length < start) continue;
-      merged.push([s, b]);
+    const same = spans.get(offset);
+    // A page written again (the usual case) replaces its span.
+    const merged = same?.length === bytes.length ? [[offset, same] as [number, Uint8Array]] : spans.overlapping(start, end);
+    for (const [s, b] of merged) {
       start = Math.min(start, s);
       end = Math.max(end, s + b.length);
     }
-    // A new array: a read may hold the old ones (readInto's snapshot).
+    // A new array: a read may hold the old ones (readInto's snapshot), and `bytes` may be a
+    // view of a buffer its caller reuses.
     const out = new Uint8Array(end - start);
     for (const [s, b] of merged) {
       out.set(b, s - start);
@@ -181,6 +191,21 @@ export class SpillFile {
     this.pendingBytes += out.length;
   }
 
+  /** A block's pending spans as runs of adjacent ones, each written by one call. */
+  private static runs(spans: SpanSet): { at: number; parts: Uint8Array[] }[] {
+    const runs: { at: number; parts: Uint8Array[]; end: number }[] = [];
+    for (const [s, b] of spans.entries()) {
+      const last = runs[runs.length - 1];
+      if (last && last.end === s && last.parts.length < MAX_RUN_PARTS) {
+        last.parts.push(b);
+        last.end += b.length;
+      } else {
+        runs.push({ at: s, parts: [b], end: s + b.length });
+      }
+    }
+    return runs;
+  }
+
   private dropPending(index: number): void {
     for (const b of this.pending.get(index)?.values() ?? []) this.pendingBytes -= b.length;
     this.pending.delete(index);
@@ -188,7 +213,7 @@ export class SpillFile {
 
   /** What is on disk (once earlier flushes have landed), with the pending changes over it. */
   private async readInto(index: number, start: number, out: Uint8Array): Promise<void> {
-    const spans = [...(this.pending.get(index) ?? [])];
+    const spans = this.pending.get(index)?.entries() ?? [];
     const covered = spans.some(([s, b]) => s <= start && s + b.length >= start + out.length);
     if (!covered) {
       await this.use(async (h) => {
@@ -204,6 +229,23 @@ export class SpillFile {
       const from = Math.max(s, start);
       const to = Math.min(s + b.length, start + out.length);
       if (to > from) out.set(b.subarray(from - s, to - s), from - start);
+    }
+  }
+
+  /** Adjacent spans from `position`, in one call unless the system writes only part of them. */
+  private async writeRunAt(h: fs.promises.FileHandle, position: number, parts: Uint8Array[]): Promise<void> {
+    if (parts.length === 1) return this.writeAt(h, position, parts[0]);
+    const total = parts.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await h.writev(parts, position);
+    if (bytesWritten >= total) return;
+    // The rest, span by span from where the write stopped.
+    let at = 0;
+    for (const b of parts) {
+      if (at + b.length > bytesWritten) {
+        const skip = Math.max(0, bytesWritten - at);
+        await this.writeAt(h, position + at + skip, b.subarray(skip));
+      }
+      at += b.length;
     }
   }
 

@@ -63,6 +63,25 @@ test('random whole writes, in-place changes that grow blocks, reads of blocks an
   spill.clear();
 });
 
+test('pages written side by side, in order and out of it, again and over each other, land as written', async () => {
+  const spill = new SpillFile(BLOCK, tempDir());
+  const PAGE = 1024;
+  const model = new Uint8Array(BLOCK);
+  await spill.write(0, model, () => true);
+  const page = (k, v) => new Uint8Array(PAGE).fill(v);
+  // Adjacent pages (one run written at once by flush), some twice, then a change straddling two.
+  const order = [5, 6, 7, 3, 4, 8, 2, 6, 40, 41, 0, 1];
+  order.forEach((k, n) => model.set(page(k, 1 + n), k * PAGE));
+  for (const [n, k] of order.entries()) await spill.patch(0, k * PAGE, page(k, 1 + n), BLOCK);
+  const straddle = new Uint8Array(PAGE).fill(200);
+  model.set(straddle, 6 * PAGE + PAGE / 2);
+  await spill.patch(0, 6 * PAGE + PAGE / 2, straddle, BLOCK);
+  expect(Buffer.from(await spill.read(0)).equals(Buffer.from(model))).toBe(true); // pending, over the disk
+  await spill.flush();
+  expect(Buffer.from(await spill.read(0)).equals(Buffer.from(model))).toBe(true); // on disk
+  spill.clear();
+});
+
 test('a block growing by a change reads as zeros between its old end and the change', async () => {
   const spill = new SpillFile(BLOCK, tempDir());
   await spill.write(3, new Uint8Array(100).fill(9), () => true);
