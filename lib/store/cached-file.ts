@@ -214,13 +214,19 @@ export abstract class CachedFile implements CacheOwner {
    * touched, not one per time it touched it. Where no spill file can be written (a full
    * or read-only temporary directory), they go up to S3 early instead, as an OS writes
    * back dirty pages: correct, only dearer.
+   *
+   * The least recently written go first, until `keepBytes` are left in memory: the blocks
+   * a transaction is writing now (a table's last pages in a load, the hot part of an
+   * index) stay, since a page written to a spilled block costs a disk write of its own.
    */
-  async spill(): Promise<void> {
+  async spill(keepBytes = 0): Promise<void> {
     const spill = (this.spillFile ??= new SpillFile(this.B, this.ctx.spillDir));
     // The block size may have changed since it was made (a reload): slots follow it.
     if (spill.count === 0) spill.clear(this.B);
     try {
-      for (const i of [...this.dirty]) {
+      for (const i of [...this.writes.keys()]) {
+        if (this.dirtyBytes <= keepBytes) break;
+        if (!this.dirty.has(i)) continue;
         const bytes = this.blocks.get(i);
         if (!bytes || spill.has(i)) continue;
         const before = this.writesOf(i);
@@ -298,7 +304,10 @@ export abstract class CachedFile implements CacheOwner {
   }
 
   private countWrite(index: number): void {
-    this.writes.set(index, (this.writes.get(index) ?? 0) + 1);
+    const n = (this.writes.get(index) ?? 0) + 1;
+    // Moved to the end: the map lists blocks from the least recently written (spill()).
+    this.writes.delete(index);
+    this.writes.set(index, n);
   }
 
   /** Changes a spilled block where it waits, counted as a write (an upload under way of

@@ -130,7 +130,7 @@ export class FileTable {
     // A big transaction must not hold the whole database in memory: its written blocks
     // wait on local disk (CachedFile.spill). SQLite's order still holds, since any journal
     // data went up before this file was first written (beforeChange).
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
   }
 
   /** Pages the main thread wrote to blocks it did not hold (its cache was full), in the
@@ -142,7 +142,7 @@ export class FileTable {
     for (const w of writes) {
       // The bytes live in the shared buffer: copied, since a spilled block keeps them.
       await f.write(w.index * f.B + w.offset, w.bytes.slice());
-      if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+      if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
     }
   }
 
@@ -153,7 +153,7 @@ export class FileTable {
     await this.beforeChange(f);
     this.noteWrite(id);
     const missing = await f.applyWrites(size, writes);
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill();
+    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
     return missing;
   }
 
