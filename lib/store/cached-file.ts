@@ -211,15 +211,15 @@ export abstract class CachedFile implements CacheOwner {
   /**
    * Moves the written blocks held in memory to this machine's disk, where they wait for
    * the upload: a transaction larger than the cache then costs one PUT per block it
-   * touched, not one per time it touched it. Where no spill file can be written (a full
-   * or read-only temporary directory), they go up to S3 early instead, as an OS writes
-   * back dirty pages: correct, only dearer.
+   * touched, not one per time it touched it. False where no spill file can be written (a
+   * full or read-only temporary directory): the caller then uploads them early instead, as
+   * an OS writes back dirty pages (correct, only dearer), in the order its layout needs.
    *
    * The least recently written go first, until `keepBytes` are left in memory: the blocks
    * a transaction is writing now (a table's last pages in a load, the hot part of an
    * index) stay, since a page written to a spilled block costs a disk write of its own.
    */
-  async spill(keepBytes = 0): Promise<void> {
+  async spill(keepBytes = 0): Promise<boolean> {
     const spill = (this.spillFile ??= new SpillFile(this.B, this.ctx.spillDir));
     // The block size may have changed since it was made (a reload): slots follow it.
     if (spill.count === 0) spill.clear(this.B);
@@ -239,8 +239,9 @@ export abstract class CachedFile implements CacheOwner {
         if (!(await spill.write(i, bytes, moved))) continue;
         this.ctx.cache.counters.add('bytesSpilled', bytes.length);
       }
+      return true;
     } catch {
-      await this.upload();
+      return false;
     }
   }
 

@@ -10,6 +10,15 @@ import { blockKey, blockPrefix } from './compat/block-layout';
 import { Families } from './families';
 import { VersionedFile } from './versioned/versioned-file';
 
+/** The bytes at the start of a rollback journal that make it hot when they hold SQLite's
+ *  magic number (a journal whose first 8 bytes are anything else is ignored). */
+const JOURNAL_MAGIC_BYTES = 8;
+
+/** The first file offset a batch of writes changes. */
+function firstByteOf(f: CachedFile, writes: readonly BlockWrite[]): number {
+  return writes.reduce((min, w) => Math.min(min, w.index * f.B + w.offset), Number.MAX_SAFE_INTEGER);
+}
+
 interface Handle {
   file: CachedFile;
   flags: number;
@@ -109,40 +118,67 @@ export class FileTable {
 
   /**
    * Called before a file is changed. SQLite's rollback journal is crash-safe only if
-   * journal data is durable before the database is written, and database data before
-   * the journal is finalised; so whatever another file has pending goes up first.
-   * With at most one file dirty at a time, uploads follow SQLite's own write order
-   * even when synchronous=OFF means it never calls xSync.
+   * journal data is durable before the database is overwritten, and database data before
+   * the journal is finalised. Those are orders of uploads, kept here even when
+   * synchronous=OFF means SQLite never calls xSync:
+   * - a database's blocks go up only after its journal's (uploadInOrder), so its written
+   *   blocks may wait in the worker while records are appended to the journal;
+   * - records appended to a journal (`firstByte` past the magic number that makes it hot)
+   *   only widen what a rollback restores: the database's blocks need not go up first;
+   * - any other change to a journal (its header, a truncation, its deletion: what ends a
+   *   transaction) waits until the journal's records, then the database, are up.
+   * A large transaction spills pages from SQLite's cache all along, appending records and
+   * writing the database in turn; uploading the other file at each turn sent a 70 MB load
+   * up 120 times over. Files of other databases go up as before: their order is not known.
    */
-  private async beforeChange(f: CachedFile): Promise<void> {
+  private async beforeChange(f: CachedFile, firstByte = 0): Promise<void> {
     // A versioned database needs no such order: nothing counts until its manifest does.
     if (!f.ordered) return;
-    for (const other of this.files.values()) {
-      if (other !== f && other.ordered && other.isDirty) await other.upload();
+    const database = this.files.databaseName(f.name);
+    if (database !== f.name && firstByte < JOURNAL_MAGIC_BYTES) {
+      const db = this.files.get(database);
+      if (db?.ordered && db.isDirty) await this.uploadInOrder(db);
     }
+    for (const other of this.files.values()) {
+      if (other.ordered && other.isDirty && this.files.databaseName(other.name) !== database) await this.uploadInOrder(other);
+    }
+  }
+
+  /** Uploads a file, after its journal if it is a database (see beforeChange). */
+  private async uploadInOrder(f: CachedFile): Promise<void> {
+    if (f.ordered && this.files.databaseName(f.name) === f.name) {
+      for (const derived of this.files.derivedOf(f.name)) if (derived.ordered && derived.isDirty) await derived.upload();
+    }
+    if (f.isDirty) await f.upload();
+  }
+
+  /** Moves a file's written blocks to disk when it holds too many in memory; uploads them
+   *  (in order) where they cannot go to disk. */
+  private async limitDirty(f: CachedFile): Promise<void> {
+    if (f.dirtyBytes <= this.ctx.maxDirtyBytes) return;
+    if (!(await f.spill(this.ctx.maxDirtyBytes / 2))) await this.uploadInOrder(f);
   }
 
   async write(id: number, offset: number, data: Uint8Array): Promise<void> {
     const f = this.handle(id);
-    await this.beforeChange(f);
+    await this.beforeChange(f, offset);
     this.noteWrite(id);
     await f.write(offset, data);
     // A big transaction must not hold the whole database in memory: its written blocks
-    // wait on local disk (CachedFile.spill). SQLite's order still holds, since any journal
-    // data went up before this file was first written (beforeChange).
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
+    // wait on local disk (CachedFile.spill).
+    await this.limitDirty(f);
   }
 
   /** Pages the main thread wrote to blocks it did not hold (its cache was full), in the
    *  order it made them; applied as writes, each reading the rest of its block if need be. */
   async writePages(id: number, writes: BlockWrite[]): Promise<void> {
     const f = this.handle(id);
-    await this.beforeChange(f);
+    await this.beforeChange(f, firstByteOf(f, writes));
     this.noteWrite(id);
     for (const w of writes) {
       // The bytes live in the shared buffer: copied, since a spilled block keeps them.
       await f.write(w.index * f.B + w.offset, w.bytes.slice());
-      if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
+      await this.limitDirty(f);
     }
   }
 
@@ -150,10 +186,10 @@ export class FileTable {
    *  that must come again whole (see CachedFile.applyWrites). */
   async applyWrites(id: number, size: number, writes: BlockWrite[]): Promise<number[]> {
     const f = this.handle(id);
-    await this.beforeChange(f);
+    await this.beforeChange(f, firstByteOf(f, writes));
     this.noteWrite(id);
     const missing = await f.applyWrites(size, writes);
-    if (f.dirtyBytes > this.ctx.maxDirtyBytes) await f.spill(this.ctx.maxDirtyBytes / 2);
+    await this.limitDirty(f);
     return missing;
   }
 
@@ -171,18 +207,24 @@ export class FileTable {
 
   /**
    * xSync. A rollback journal synced before its database is written in this transaction
-   * need not be durable yet: nothing depends on it until the first database write, and
-   * beforeChange() uploads it then. So SQLite's two journal syncs of synchronous=FULL
+   * need not be durable yet: nothing depends on it until the database's blocks go up, and
+   * uploadInOrder() uploads it then. So SQLite's two journal syncs of synchronous=FULL
    * (records, then the header that counts them) cost one round of uploads, not two.
-   * Once the database is written, a journal sync is the commit (PERSIST, TRUNCATE
-   * modes) and is done at once.
+   * Once the database is written, a journal sync is done at once, and is the journal's
+   * alone: the commit of PERSIST and TRUNCATE modes (a zeroed header, a truncation) made
+   * the database durable before it changed the journal (beforeChange), and one in the
+   * middle of a transaction (SQLite's cache spilling) needs only the records.
    */
   async sync(id: number): Promise<void> {
     const h = this.handles.get(id);
     if (!h) return;
     // A versioned database commits at its own sync; its journal is memory.
     if (!h.file.ordered) return h.file.commit();
-    if (h.flags & SQLITE_OPEN_MAIN_JOURNAL && !this.databasesWritten.has(this.files.databaseName(h.file.name))) return;
+    if (h.flags & SQLITE_OPEN_MAIN_JOURNAL) {
+      if (!this.databasesWritten.has(this.files.databaseName(h.file.name))) return;
+      if (h.file.isDirty) await h.file.upload();
+      return;
+    }
     // Failed, the files keep what was written, as a disk keeps data an fsync failed to
     // make durable: SQLite rolls the transaction back from the journal it wrote.
     await this.flushFamily(h.file.name, false);
@@ -198,6 +240,8 @@ export class FileTable {
   async flushFamily(name: string, discard = true): Promise<void> {
     const files = this.files.family(name).filter((f) => f.ordered);
     try {
+      const database = this.files.get(this.files.databaseName(name));
+      if (database?.ordered) await this.uploadInOrder(database);
       for (const f of files) if (f.isDirty) await f.upload();
     } catch (err) {
       if (discard) for (const f of files) await f.discard();

@@ -16,9 +16,12 @@ const modes = [
   { journalMode: 'TRUNCATE', synchronous: 'FULL' },
   { journalMode: 'PERSIST', synchronous: 'NORMAL' },
   { journalMode: 'DELETE', synchronous: 'OFF' },
+  // SQLite's cache spilling mid-transaction: journal records and database pages in turn.
+  { journalMode: 'DELETE', synchronous: 'OFF', cachePages: 5 },
+  { journalMode: 'PERSIST', synchronous: 'FULL', cachePages: 5 },
 ];
 
-describe.each(modes)('compat layout, journal $journalMode, synchronous $synchronous', ({ journalMode, synchronous }) => {
+describe.each(modes)('compat layout, journal $journalMode, synchronous $synchronous, cache $cachePages pages', ({ journalMode, synchronous, cachePages }) => {
   killTest('a writer killed at any request of its commit leaves the old or the new state', async () => {
     const blockSize = 4096;
     const vfs = makeVfs({ blockSize, layout: 'compat' });
@@ -31,7 +34,7 @@ describe.each(modes)('compat layout, journal $journalMode, synchronous $synchron
     const original = await collect(vfs.serialize(prefix));
 
     // A clean run names the bucket-changing requests the commit makes, and the new state.
-    const args = { prefix, journalMode, synchronous, blockSize, layout: 'compat' };
+    const args = { prefix, journalMode, synchronous, blockSize, layout: 'compat', cachePages };
     const clean = await writer.run(args);
     expect(clean.out).toContain('COMMITTED');
     expect(clean.mutations.length).toBeGreaterThan(3);

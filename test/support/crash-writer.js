@@ -3,11 +3,13 @@
 // argv: config JSON
 const { S3VFS } = require('../..');
 
-const { bucket, s3, prefix, journalMode, synchronous, blockSize, layout, leaseTtlMs } = JSON.parse(process.argv[2]);
+const { bucket, s3, prefix, journalMode, synchronous, blockSize, layout, leaseTtlMs, cachePages } = JSON.parse(process.argv[2]);
 const vfs = new S3VFS({ bucket, s3, blockSize, layout: layout ?? 'compat', leaseTtlMs, diskCacheSize: 0 });
 const db = vfs.open(prefix);
 db.pragma(`journal_mode = ${journalMode}`);
 db.pragma(`synchronous = ${synchronous}`);
+// A cache of a few pages spills them to the database mid-transaction, between journal records.
+if (cachePages) db.pragma(`cache_size = ${cachePages}`);
 db.exec('BEGIN');
 db.exec("UPDATE t SET v = v || '+' WHERE id % 3 = 0");
 db.exec("INSERT INTO t(v) SELECT 'new ' || id || ' ' || substr(v, 1, 150) FROM t WHERE id <= 150");
