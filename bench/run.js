@@ -309,7 +309,7 @@ function writeResults(started) {
     `Command: \`${cmd}\`. Date: ${started.toISOString()}. Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
       `Node ${process.version}, ${os.type()} ${os.release()}. S3 server: s3rver on loopback, latency added by a TCP delay line. ` +
       `Table workloads (a)-(g): block size ${BLOCK_SIZE ?? 'default (1 MiB)'}; cacheSize ${CACHE_SIZE / 2 ** 20} MiB; rows: ${ROWS} in transactions of ${TXN_ROWS}; lookups: ${LOOKUPS}. ` +
-      'Shop workloads (h)-(n): default options (cacheSize 64 MiB, smaller than the larger database), each database new to the VFS and to the disk cache.',
+      'Shop workloads (h)-(o): default options (cacheSize 64 MiB, smaller than the larger database), each database new to the VFS and to the disk cache; (o) is the append of (m) in the seed (Python) layout.',
     '',
     'Ratios are sqlite-s3vfs time / better-sqlite3 time on a local file, measured side by side in this run (the machine is shared and noisy).',
     'Both sides use better-sqlite3 defaults (journal_mode DELETE, synchronous FULL); (c) uses locking_mode=EXCLUSIVE on both sides.',

@@ -31,8 +31,8 @@ function perPage(stats) {
 }
 
 /** Copies the file under prefix, with a VFS of its own (not timed). */
-async function upload(bucket, s3, prefix, file) {
-  const vfs = new S3VFS({ bucket, s3, diskCacheSize: 0 });
+async function upload(bucket, s3, prefix, file, layout = undefined) {
+  const vfs = new S3VFS({ bucket, s3, diskCacheSize: 0, layout });
   try {
     await vfs.deserialize(prefix, fs.createReadStream(file, { highWaterMark: 1 << 20 }));
   } finally {
@@ -181,6 +181,37 @@ async function shopWorkloads({ latency, bucket, s3, dir, scales, record }) {
     } finally {
       await vfs.close();
     }
+    await seedAppend({ latency, bucket, s3, dir, scale, label, file, record });
+  }
+}
+
+/**
+ * (o) the append of (m), on a fresh copy in the seed layout (the Python library's): blocks
+ * overwritten in place and a rollback journal in the bucket, whose order of uploads keeps
+ * a crash safe while SQLite's cache spills pages between journal records.
+ */
+async function seedAppend({ latency, bucket, s3, dir, scale, label, file, record }) {
+  const step = everydaySteps(scale).find((s) => s.title.startsWith('(m)'));
+  const localCopy = path.join(dir, `local-shop-seed-${scale}-${latency}.db`);
+  fs.copyFileSync(file, localCopy);
+  const ldb = new BetterSqlite3(localCopy);
+  const local = timeIt(() => step.run(ldb));
+  ldb.close();
+  fs.rmSync(localCopy);
+
+  const prefix = `bench-${Date.now()}-${latency}/shop-seed-${scale}.sqlite`;
+  await upload(bucket, s3, prefix, file, 'compat');
+  const vfs = new S3VFS({ bucket, s3, layout: 'compat', cacheDir: fs.mkdtempSync(path.join(dir, 'disk-')) });
+  try {
+    const db = vfs.open(prefix);
+    const remote = timeIt(() => step.run(db));
+    if (remote.out !== local.out) throw new Error(`(o) ${remote.out} order lines, local ${local.out}`);
+    const stats = vfs.stats();
+    if (db.pragma('integrity_check', { simple: true }) !== 'ok') throw new Error('integrity_check failed after (o)');
+    record(latency, `(o) ${label}: ${step.title.replace(/^\(m\) /, '')}, seed layout`, remote.ms, local.ms, stats, stats.bytesSpilled ? `spilled ${(stats.bytesSpilled / 1e6).toFixed(1)}MB` : '');
+    db.close();
+  } finally {
+    await vfs.close();
   }
 }
 
