@@ -28,6 +28,8 @@ export class FileTable {
   private readonly files = new Families();
   private readonly handles = new Map<number, Handle>();
   private nextHandle = 1;
+  /** The end of the last work queued by exclusive(). */
+  private queue: Promise<void> = Promise.resolve();
   /** Databases written since the end of their last write transaction. */
   private readonly databasesWritten = new Set<string>();
 
@@ -35,6 +37,22 @@ export class FileTable {
     readonly ctx: StoreContext,
     private readonly bucket: string,
   ) {}
+
+  /**
+   * Runs `fn` once every change to the files started before it has ended, and before any
+   * started after it. The bridge's requests come one at a time, but the worker's other
+   * requests (vfs.serialize flushing a database) run beside them: a flush that uploaded a
+   * journal and then its database could otherwise take a database page whose journal record
+   * arrived during the journal's upload.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
 
   /** The known file of that name, read from the bucket the first time. */
   async file(name: string, isMain = false): Promise<CachedFile> {

@@ -8,7 +8,10 @@ import type { Reply, Request } from './bridge-server';
 const encoder = new TextEncoder();
 
 export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => number) {
-  const serve = async (req: Request): Promise<Reply> => {
+  // One at a time with the worker's other work on the files (a serialize's flush): see
+  // FileTable.exclusive.
+  const serve = (req: Request): Promise<Reply> => files.exclusive(() => serveRequest(req));
+  const serveRequest = async (req: Request): Promise<Reply> => {
     const r = decodeRequest(L, req);
     switch (r.op) {
       case 'open': {

@@ -24,7 +24,7 @@ export function rpcHandlers(files: FileTable, s3: ObjectStore, shutdown: () => P
   };
   const handlers: WorkerMethods = {
     async stat(name: string) {
-      await files.flushFamily(name);
+      await files.exclusive(() => files.flushFamily(name));
       files.forget(name);
       const f = await files.file(name, true);
       return { size: f.size, blockSize: f.B };
