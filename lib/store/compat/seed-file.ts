@@ -124,7 +124,13 @@ export class SeedFile extends CachedFile {
     // Block 0 tells readers the block size, so a short block 0 is filled before block 1
     // can appear. A later short block needs no such care: past it, blocks are orphans.
     if (this.stored === 1 && this.dirty.has(0)) await upload(0);
-    await mapLimit([...this.dirty].sort((a, b) => a - b), this.ctx.concurrency, upload);
+    // A journal's block 0 holds the header that makes its records count: it goes up after
+    // the rest, so that a crash never leaves a header counting records (or a stale header of
+    // an older transaction, which SQLite zeroes at the end of this one's records) that the
+    // bucket does not have yet.
+    const headerLast = isJournalName(this.name) && this.dirty.has(0) && this.dirty.size > 1;
+    await mapLimit([...this.dirty].filter((i) => !(headerLast && i === 0)).sort((a, b) => a - b), this.ctx.concurrency, upload);
+    if (headerLast && this.dirty.has(0)) await upload(0);
     this.stored = count;
     this.orphans = [];
   }
