@@ -77,19 +77,68 @@ describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
   });
 });
 
-test('compat: journal data reaches the bucket before the database it protects is written', async () => {
+test('compat: database blocks wait for the journal records written before them; a journal header waits for the database', async () => {
   const s3 = new MemoryObjects();
+  const order = [];
+  s3.faults = (op, key) => {
+    if (op === 'PUT') order.push(key);
+    return undefined;
+  };
   const files = table(s3, 'compat');
   const db = (await files.open('db', DB)).id;
   await transaction(files, db, [[0, 'original']]);
+  order.length = 0;
+  await files.beginWrite(db);
   const journal = (await files.open('db-journal', JOURNAL)).id;
-  await files.write(journal, 0, bytes('undo: original'));
+  await files.write(journal, 0, bytes('JOURNAL!record-1')); // a header, then a record
   await files.sync(journal); // not durable yet: nothing depends on it
-  expect(s3.keys().filter((k) => k.startsWith('db-journal/'))).toEqual([]);
   await files.write(db, 0, bytes('changed!'));
-  // The database write made the journal go up first; the database itself has not yet.
-  expect(s3.keys().filter((k) => k.startsWith('db-journal/')).length).toBeGreaterThan(0);
+  await files.write(journal, 16, bytes('record-2')); // an append: the database need not go up
+  await files.write(db, 8, bytes('second!!'));
+  // Nothing is up: the database's blocks wait in the worker for its sync.
+  expect(order).toEqual([]);
   expect(text((await s3.get('db/0000000000')).body)).toBe('original');
+
+  await files.sync(db);
+  const journalPuts = order.filter((k) => k.startsWith('db-journal/'));
+  expect([...journalPuts].sort()).toEqual(['db-journal/0000000000', 'db-journal/0000000001', 'db-journal/0000000002']);
+  expect(journalPuts[2]).toBe('db-journal/0000000000'); // the header after the records it counts
+  const lastJournal = order.lastIndexOf('db-journal/0000000000');
+  expect(order.findIndex((k) => k.startsWith('db/'))).toBeGreaterThan(lastJournal);
+  expect(order.filter((k) => k.startsWith('db/')).sort()).toEqual(['db/0000000000', 'db/0000000001']);
+
+  // Zeroing the journal's magic (PERSIST's commit) waits until the database is up.
+  order.length = 0;
+  await files.write(db, 0, bytes('CHANGED!'));
+  expect(order).toEqual([]);
+  await files.write(journal, 0, new Uint8Array(8));
+  expect(order).toEqual(['db/0000000000']);
+  await files.sync(journal);
+  expect(order).toEqual(['db/0000000000', 'db-journal/0000000000']);
+  await files.endWrite(db);
+});
+
+test('exclusive() runs work one at a time, in the order it came, also after a failure', async () => {
+  const files = table(new MemoryObjects(), 'compat');
+  const log = [];
+  let release;
+  const gate = new Promise((resolve) => (release = resolve));
+  const a = files.exclusive(async () => {
+    log.push('a starts');
+    await gate;
+    log.push('a ends');
+    throw new Error('a failed');
+  });
+  const b = files.exclusive(async () => {
+    log.push('b');
+    return 2;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(log).toEqual(['a starts']);
+  release();
+  await expect(a).rejects.toThrow('a failed');
+  expect(await b).toBe(2);
+  expect(log).toEqual(['a starts', 'a ends', 'b']);
 });
 
 test('versioned: the journal stays in memory, and the commit is one manifest PUT after the blocks', async () => {
