@@ -121,8 +121,8 @@ test('compat: database blocks wait for the journal records written before them; 
 test('exclusive() runs work one at a time, in the order it came, also after a failure', async () => {
   const files = table(new MemoryObjects(), 'compat');
   const log = [];
-  let release;
-  const gate = new Promise((resolve) => (release = resolve));
+  let release = () => {};
+  const gate = new Promise((resolve) => (release = () => resolve(undefined)));
   const a = files.exclusive(async () => {
     log.push('a starts');
     await gate;
