@@ -54,7 +54,8 @@ process.on('unhandledRejection', die);
 process.on('exit', () => server.markDead(new Error('the S3 worker thread exited')));
 
 async function shutdown(): Promise<void> {
-  await files.flushAll();
+  // After any bridge request under way (another thread's connection may still be at work).
+  await files.exclusive(() => files.flushAll());
   await diskCache?.flush();
   server.stop();
   clearInterval(heartbeat);
