@@ -240,8 +240,7 @@ export class FileTable {
     if (!h.file.ordered) return h.file.commit();
     if (h.flags & SQLITE_OPEN_MAIN_JOURNAL) {
       if (!this.databasesWritten.has(this.files.databaseName(h.file.name))) return;
-      if (h.file.isDirty) await h.file.upload();
-      return;
+      return this.uploadInOrder(h.file);
     }
     // Failed, the files keep what was written, as a disk keeps data an fsync failed to
     // make durable: SQLite rolls the transaction back from the journal it wrote.
@@ -258,9 +257,8 @@ export class FileTable {
   async flushFamily(name: string, discard = true): Promise<void> {
     const files = this.files.family(name).filter((f) => f.ordered);
     try {
-      const database = this.files.get(this.files.databaseName(name));
-      if (database?.ordered) await this.uploadInOrder(database);
-      for (const f of files) if (f.isDirty) await f.upload();
+      // The database comes first in its family, and takes its journal up before itself.
+      for (const f of files) await this.uploadInOrder(f);
     } catch (err) {
       if (discard) for (const f of files) await f.discard();
       throw err;

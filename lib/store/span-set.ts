@@ -12,10 +12,6 @@ export class SpanSet {
     return this.starts.length;
   }
 
-  get(start: number): Uint8Array | undefined {
-    return this.bytes.get(start);
-  }
-
   /** The spans that share a byte with [start, end), in order. */
   overlapping(start: number, end: number): [number, Uint8Array][] {
     const out: [number, Uint8Array][] = [];

@@ -27,7 +27,6 @@ const PENDING_BYTES = 2 << 20;
 /** Spans written by one call at most (systems limit the buffers of one write to 1,024). */
 const MAX_RUN_PARTS = 512;
 
-
 export class SpillFile {
   private handle: Promise<fs.promises.FileHandle> | undefined;
   /** Where each spilled block's bytes are valid: block index -> its length. */
@@ -171,9 +170,7 @@ export class SpillFile {
     if (!spans) this.pending.set(index, (spans = new SpanSet()));
     let start = offset;
     let end = offset + bytes.length;
-    const same = spans.get(offset);
-    // A page written again (the usual case) replaces its span.
-    const merged = same?.length === bytes.length ? [[offset, same] as [number, Uint8Array]] : spans.overlapping(start, end);
+    const merged = spans.overlapping(start, end);
     for (const [s, b] of merged) {
       start = Math.min(start, s);
       end = Math.max(end, s + b.length);
