@@ -15,6 +15,7 @@ import type { GetResult } from './object-store';
 import type { DiskCache } from './disk-cache';
 import type { StoreContext } from './store-context';
 import { SpillFile } from './spill-file';
+import { ByteRanges } from './byte-ranges';
 
 /** Bytes written into one block on the main thread, at `offset` within the block. */
 export interface BlockWrite {
@@ -56,6 +57,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 const READ_AHEAD_BYTES = 32 << 20;
+/** A block changed in more than this fraction goes up whole whatever the layout: its
+ *  changes stop being tracked. */
+const TRACKED_FRACTION = 0.5;
 const MIN_PIECES_TRIED = 8;
 
 export abstract class CachedFile implements CacheOwner {
@@ -69,6 +73,11 @@ export abstract class CachedFile implements CacheOwner {
   protected readonly dirty = new Set<number>();
   /** Dirty blocks moved out of memory to this machine's disk (spill()). */
   private spillFile: SpillFile | undefined;
+  /**
+   * The bytes of each written block changed since it last went up, where known (versioned
+   * patches upload only those); null or absent for a dirty block: changed as a whole.
+   */
+  protected readonly changed = new Map<number, ByteRanges | null>();
   /** How many times each block was written: an upload knows whether its bytes are still the latest. */
   private readonly writes = new Map<number, number>();
   private readonly ownerId = nextOwnerId++;
@@ -174,6 +183,18 @@ export abstract class CachedFile implements CacheOwner {
     return true;
   }
 
+  /** The bytes of `key`, the object that holds block `index` (`want` bytes long): one GET,
+   *  unless the layout builds the block from several objects. */
+  protected getObject(_index: number, key: string, _want: number): Promise<GetResult> {
+    return this.ctx.s3.get(key);
+  }
+
+  /** Whether part of block `index` can be read by a range GET of its object (not when the
+   *  layout builds it from several). */
+  protected rangeReadable(_index: number): boolean {
+    return true;
+  }
+
   // ---- The cache, shared by every layout ----
 
   /** The disk cache that may hold block `index`, if any. */
@@ -250,6 +271,7 @@ export abstract class CachedFile implements CacheOwner {
     for (const i of [...this.dirty]) {
       if (i < count) continue;
       this.dirty.delete(i);
+      this.changed.delete(i);
       this.spillFile?.delete(i);
     }
   }
@@ -285,6 +307,7 @@ export abstract class CachedFile implements CacheOwner {
     for (const i of this.blocks.keys()) this.ctx.cache.remove(this.ownerId, i);
     this.blocks.clear();
     this.dirty.clear();
+    this.changed.clear();
     this.spillFile?.clear(this.B);
     this.fetching.clear();
     this.pieced.clear();
@@ -304,6 +327,21 @@ export abstract class CachedFile implements CacheOwner {
     this.countWrite(index);
   }
 
+  /** Bytes [start, end) of block `index` are about to change. A block written before in
+   *  a way not tracked stays changed as a whole. */
+  private noteChange(index: number, start: number, end: number): void {
+    let r = this.changed.get(index);
+    if (r === undefined && !this.dirty.has(index)) this.changed.set(index, (r = new ByteRanges()));
+    if (!r) return;
+    r.add(start, end);
+    if (r.total > this.B * TRACKED_FRACTION) this.changed.set(index, null);
+  }
+
+  /** Block `index` changes as a whole (or in a way a patch cannot say). */
+  private noteWhole(index: number): void {
+    this.changed.set(index, null);
+  }
+
   private countWrite(index: number): void {
     const n = (this.writes.get(index) ?? 0) + 1;
     // Moved to the end: the map lists blocks from the least recently written (spill()).
@@ -314,6 +352,7 @@ export abstract class CachedFile implements CacheOwner {
   /** Changes a spilled block where it waits, counted as a write (an upload under way of
    *  its older bytes then leaves it dirty). */
   private async patchSpilled(index: number, offset: number, bytes: Uint8Array, length: number): Promise<void> {
+    this.noteChange(index, offset, offset + bytes.length);
     this.countWrite(index);
     await this.spillFile!.patch(index, offset, bytes, length);
   }
@@ -330,11 +369,14 @@ export abstract class CachedFile implements CacheOwner {
    * upload that a request of another kind started was under way), in which case it stays
    * dirty, to go up again whole. False then.
    */
-  protected uploaded(index: number, writesBefore: number, bytes: Uint8Array): boolean {
+  protected uploaded(index: number, writesBefore: number, bytes: Uint8Array | undefined): boolean {
     if ((this.writes.get(index) ?? 0) !== writesBefore) return false;
     this.dirty.delete(index);
+    this.changed.delete(index);
     this.spillFile?.delete(index);
-    this.cacheClean(index, bytes);
+    // Without its bytes (a spilled block read in part), it leaves memory as if evicted.
+    if (bytes) this.cacheClean(index, bytes);
+    else this.blocks.delete(index);
     return true;
   }
 
@@ -394,7 +436,7 @@ export abstract class CachedFile implements CacheOwner {
     const disk = this.diskFor(index);
     const local = disk && (await this.fromDisk(disk, index, key, want));
     if (local) return { body: local };
-    const got = await this.ctx.s3.get(key);
+    const got = await this.getObject(index, key, want);
     if (!got) throw this.vanished(index, key);
     if (got.body.length !== want) {
       throw new S3VFSError(`block ${index} of '${this.name}' has ${got.body.length} bytes, expected ${want}: changed by another client?`, 'ECHANGED');
@@ -506,7 +548,7 @@ export abstract class CachedFile implements CacheOwner {
    * scan, a block read in pieces before or one already here or on its way is read whole.
    */
   private pieceFor(index: number, offset: number, amount: number): { start: number; end: number } | undefined {
-    if (index >= this.stored || index === this.lastBlock + 1) return undefined;
+    if (index >= this.stored || index === this.lastBlock + 1 || !this.rangeReadable(index)) return undefined;
     if (this.held(index) || this.fetching.has(index) || this.pieced.has(index)) return undefined;
     // A range GET pays when most blocks are read once (sparse lookups in a large file); a
     // block read again costs a second GET. Give up once a third of them were.
@@ -534,7 +576,7 @@ export abstract class CachedFile implements CacheOwner {
     return got.body;
   }
 
-  private vanished(index: number, key: string): Error {
+  protected vanished(index: number, key: string): Error {
     return new S3VFSError(
       `block ${index} of '${this.name}' (${key}) has vanished from the bucket: deleted by another client, ` +
         'or by vfs.gc with an olderThan shorter than this read transaction?',
@@ -585,6 +627,8 @@ export abstract class CachedFile implements CacheOwner {
         continue;
       }
       const content = await this.writableBlock(i, newLen, oldLen, offset <= start && end >= start + newLen);
+      // A block that only grows (zero-filled) changes no byte it had.
+      this.noteChange(i, s - start, Math.max(s, e) - start);
       if (e > s) content.set(data.subarray(s - offset, e - offset), s - start);
       this.setDirty(i, content);
     }
@@ -632,6 +676,10 @@ export abstract class CachedFile implements CacheOwner {
         continue;
       }
       const content = await this.writableBlock(index, newLen, blockLength(index, this.size, this.B), whole);
+      // Sent whole, it may be a block this worker did not hold (see above): which of its
+      // bytes changed is unknown here.
+      if (whole) this.noteWhole(index);
+      else this.noteChange(index, offset, offset + bytes.length);
       content.set(bytes, offset);
       this.setDirty(index, content);
     }
@@ -647,6 +695,7 @@ export abstract class CachedFile implements CacheOwner {
     const tail = newSize - (count - 1) * B;
     if (count > 0 && tail < B) {
       const last = await this.block(count - 1);
+      this.noteWhole(count - 1);
       this.setDirty(count - 1, last.slice(0, tail));
     }
     for (const i of [...this.blocks.keys(), ...this.dirty]) {
@@ -654,6 +703,7 @@ export abstract class CachedFile implements CacheOwner {
         this.ctx.cache.remove(this.ownerId, i);
         this.blocks.delete(i);
         this.dirty.delete(i);
+        this.changed.delete(i);
         this.spillFile?.delete(i);
       }
     }

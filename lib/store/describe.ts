@@ -2,7 +2,7 @@
 // and the state of one (vfs.info, the CLI's info). Read-only: nothing here writes.
 import { S3VFSError } from '../errors';
 import { blockIndexOf, blockPrefix, readListing } from './compat/block-layout';
-import { blockKeyParts, leaseKey, manifestKey, parseManifest, pageSizeOf, versionedBlockPrefix } from './versioned/manifest';
+import { leaseKey, listedKeys, manifestKey, parseManifest, pageSizeOf, storedKeyCommit, versionedBlockPrefix } from './versioned/manifest';
 import type { ObjectStore } from './object-store';
 import { mapLimit } from './map-limit';
 
@@ -61,11 +61,11 @@ export async function describeDatabase(s3: ObjectStore, name: string): Promise<D
   if (got) {
     const m = parseManifest(manifestKey(name), got.body);
     const [leaseObject, top, versioned] = await Promise.all([s3.get(leaseKey(name)), s3.list(`${name}/`), s3.list(versionedBlockPrefix(name))]);
-    const listed = new Set(m.blocks.map((b) => b.key));
+    const listed = listedKeys(m);
     const unreferenced = [...top, ...versioned].filter((o) => {
       const rel = o.key.slice(name.length + 1);
-      const parts = blockKeyParts(rel);
-      return parts && !listed.has(rel) && parts.commit <= m.commit;
+      const commit = storedKeyCommit(rel);
+      return commit !== null && !listed.has(rel) && commit <= m.commit;
     });
     let lease: DatabaseInfo['lease'] = null;
     if (leaseObject) {

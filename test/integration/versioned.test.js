@@ -28,19 +28,24 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   const keys = (await listObjects(client, `${prefix}`)).map((o) => o.key.slice(prefix.length));
   expect(keys.filter((k) => !k.startsWith('/v/')).sort()).toEqual(['/lease.json', '/manifest.json']);
 
-  // A small commit: new block objects, then the manifest; the old blocks are not touched.
+  // A small commit: one patch object with the changed pages, then the manifest; no block
+  // object is written or touched.
   vfs.resetStats();
   db.prepare('UPDATE t SET v = ? WHERE id = 250').run('changed');
   const s = vfs.stats();
   expect(s.list).toBe(0);
   expect(s.delete).toBe(0);
   expect(s.get).toBe(0); // the lease holder's manifest is current: no revalidation
-  expect(s.put).toBeLessThanOrEqual(3); // the changed block(s) and the manifest
+  expect(s.put).toBe(2); // the patch object and the manifest
   const after = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
-  expect(after.commit).toBe(manifest.commit + 1);
-  const changed = after.blocks.filter((b, i) => b.key !== manifest.blocks[i].key);
-  expect(changed.length).toBeGreaterThanOrEqual(1);
-  expect(changed.length).toBe(s.put - 1);
+  expect(after).toMatchObject({ version: 3, commit: manifest.commit + 1 });
+  expect(after.blocks.map((b) => b.key)).toEqual(manifest.blocks.map((b) => b.key));
+  const patched = after.blocks.filter((b) => b.patches);
+  expect(patched.length).toBeGreaterThanOrEqual(1); // the row's page and the header's
+  const patchKeys = new Set(patched.flatMap((b) => b.patches.map((p) => p.key)));
+  expect([...patchKeys]).toEqual([expect.stringMatching(/^v\/patch\.\d+\.[0-9a-f]{12}$/)]);
+  // The pages it changed (4 KiB each) and the manifest, not a 64 KiB block per block.
+  expect(s.bytesUp).toBeLessThan(patched.length * 4096 + 2 * Buffer.byteLength(JSON.stringify(after)));
   db.close();
 
   // Opening it again reads the manifest: one GET, no LIST.

@@ -11,7 +11,7 @@
 //    recorded the block as unreferenced at least that long ago (in N/gc.json).
 // The record is what lets gc make progress on a database written continuously.
 import { S3VFSError } from '../../errors';
-import { blockKeyParts, gcStateKey, manifestKey, parseManifest, versionedBlockPrefix } from './manifest';
+import { blockKeyParts, gcStateKey, listedKeys, manifestKey, parseManifest, storedKeyCommit, versionedBlockPrefix } from './manifest';
 import type { ObjectStore } from '../object-store';
 
 export interface GcReport {
@@ -54,7 +54,7 @@ export async function collectGarbage(s3: ObjectStore, name: string, olderThanMs:
     throw new S3VFSError(`no database at ${manifestKey(name)}`, 'ENOENT');
   }
   const manifest = parseManifest(manifestKey(name), got.body);
-  const referenced = new Set(manifest.blocks.map((b) => b.key));
+  const referenced = listedKeys(manifest);
   const manifestAt = got.lastModified ? got.lastModified.getTime() + HTTP_DATE_RESOLUTION_MS : seenAt;
 
   const [top, versioned] = await Promise.all([s3.list(`${name}/`), s3.list(versionedBlockPrefix(name))]);
@@ -62,9 +62,9 @@ export async function collectGarbage(s3: ObjectStore, name: string, olderThanMs:
   let inFlight = 0;
   for (const o of [...top, ...versioned]) {
     const rel = o.key.slice(name.length + 1);
-    const parts = blockKeyParts(rel);
-    if (!parts || referenced.has(rel)) continue;
-    if (parts.commit > manifest.commit) inFlight++;
+    const commit = storedKeyCommit(rel);
+    if (commit === null || referenced.has(rel)) continue;
+    if (commit > manifest.commit) inFlight++;
     else candidates.push({ rel, size: o.size });
   }
 

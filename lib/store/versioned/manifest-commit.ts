@@ -6,7 +6,7 @@
 // manifest changed and is refused by its If-Match.
 import { S3VFSError } from '../../errors';
 import { putResolved, UnknownOutcomeError } from '../conditional-put';
-import { encodeManifest, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
+import { encodeManifest, listedKeys, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
 import type { GetResult, ObjectStore } from '../object-store';
 
 /** The manifest a writer last read or wrote: what its conditional PUT compares with. */
@@ -46,10 +46,9 @@ export async function commitManifest(s3: ObjectStore, name: string, base: Manife
   throw new UnknownOutcomeError(key, failure);
 }
 
-/** Whether `current` was written on top of `m`: it lists a block object `m` added. */
+/** Whether `current` was written on top of `m`: it lists an object (a block or a patch) `m` added. */
 function landedBefore(current: Manifest, m: Manifest, base: Manifest | null): boolean {
-  const old = new Set(base?.blocks.map((b) => b.key) ?? []);
-  const added = m.blocks.filter((b) => !old.has(b.key)).map((b) => b.key);
-  const listed = new Set(current.blocks.map((b) => b.key));
-  return current.commit >= m.commit && added.some((k) => listed.has(k));
+  const old = listedKeys(base);
+  const listed = listedKeys(current);
+  return current.commit >= m.commit && [...listedKeys(m)].some((k) => !old.has(k) && listed.has(k));
 }

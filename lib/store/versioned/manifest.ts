@@ -6,16 +6,54 @@ import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
 
 export const FORMAT = 'sqlite-s3vfs/versioned';
-/** The version this library writes; it reads 1 too (block keys without checksums). */
-export const FORMAT_VERSION = 2;
+/** The newest version this library writes: 3 when a block has patches, else 2, which
+ *  earlier releases read too. It reads 1 as well (block keys without checksums). */
+export const FORMAT_VERSION = 3;
+const PLAIN_VERSION = 2;
+
+/** Changes to a block stored in a patch object: runs of the block's bytes, one after another
+ *  in the object from `off`. */
+export interface PatchRef {
+  /** The patch object's key, relative to "N/" (v/patch.C.R). */
+  key: string;
+  /** Where this block's runs start in the patch object. */
+  off: number;
+  /** [at, len, at, len, ...]: `len` bytes at offset `at` of the block, ascending. */
+  runs: number[];
+}
 
 /** One block of the database: its object, and the CRC32 of its bytes when known. */
 export interface BlockEntry {
   /** The object's key, relative to "N/". */
   key: string;
   /** 8 lower-case hex digits (IEEE CRC-32, as zlib's crc32); absent for blocks listed by a
-   *  version 1 manifest or adopted from the seed layout by migrate. */
+   *  version 1 manifest or adopted from the seed layout by migrate. With patches: the base
+   *  object's. */
   crc32?: string;
+  /** Changes applied over the object, in order (version 3): the block is the object's
+   *  bytes, zero-filled to the block's size, with each patch's runs written over them. */
+  patches?: PatchRef[];
+  /** With patches: the bytes in the base object (it may be shorter than the block). */
+  baseSize?: number;
+  /** With patches: the CRC32 of the block's bytes after them. */
+  patchedCrc32?: string;
+}
+
+/** Bytes a patch's runs hold. */
+export function runBytes(runs: number[]): number {
+  let n = 0;
+  for (let i = 1; i < runs.length; i += 2) n += runs[i];
+  return n;
+}
+
+/** Every object a manifest lists, relative to "N/": block objects and patch objects. */
+export function listedKeys(m: Pick<Manifest, 'blocks'> | null | undefined): Set<string> {
+  const keys = new Set<string>();
+  for (const b of m?.blocks ?? []) {
+    keys.add(b.key);
+    for (const p of b.patches ?? []) keys.add(p.key);
+  }
+  return keys;
 }
 
 /** The CRC32 of a block, as manifests record it. */
@@ -70,8 +108,21 @@ export function newBlockKey(index: number, commit: number): string {
   return `v/${String(index).padStart(10, '0')}.${commit}.${randomBytes(6).toString('hex')}`;
 }
 
+/** A new, never reused key for the patch object of an upload for commit `commit`. */
+export function newPatchKey(commit: number): string {
+  return `v/patch.${commit}.${randomBytes(6).toString('hex')}`;
+}
+
 const VERSIONED_KEY = /^v\/(\d{10})\.(\d+)\.[0-9a-f]+$/;
 const SEED_KEY = /^\d{10}$/;
+const PATCH_KEY = /^v\/patch\.(\d+)\.[0-9a-f]+$/;
+
+/** The commit number an object a versioned database writes (a block or a patch object, key
+ *  relative to "N/") was made for; 0 for seed blocks (after migrate), null for other keys. */
+export function storedKeyCommit(rel: string): number | null {
+  const p = PATCH_KEY.exec(rel);
+  return p ? Number(p[1]) : (blockKeyParts(rel)?.commit ?? null);
+}
 
 /** The block index and commit number a block key (relative to "N/") was written with;
  *  a seed-layout key (listed after migrate) counts as commit 0. Null for other keys. */
@@ -106,7 +157,7 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   }
   const bad = (what: string) => new S3VFSError(`${key} is not a valid sqlite-s3vfs manifest: ${what}`, 'EBADMANIFEST');
   if (!m || m.format !== FORMAT) throw bad(`format is ${JSON.stringify(m?.format)}, expected "${FORMAT}"`);
-  if (m.version !== 1 && m.version !== 2) throw bad(`version ${m.version} is not supported (this library reads versions 1 and 2)`);
+  if (m.version !== 1 && m.version !== 2 && m.version !== 3) throw bad(`version ${m.version} is not supported (this library reads versions 1 to 3)`);
   for (const field of ['blockSize', 'size', 'commit', 'generation', 'pageSize'] as const) {
     if (!Number.isSafeInteger(m[field]) || m[field] < 0) throw bad(`${field} is ${JSON.stringify(m[field])}`);
   }
@@ -116,14 +167,36 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   }
   const raw = m.blocks as unknown[];
   const entries: BlockEntry[] = raw.map((b, i) => {
-    // Version 1 lists keys; version 2 lists { key, size, crc32 }.
-    const e = (m.version === 1 ? { key: b } : b) as { key?: unknown; size?: unknown; crc32?: unknown };
-    if (!e || typeof e.key !== 'string' || !e.key || e.key.startsWith('/') || e.key.split('/').some((s) => s === '..' || s === '.')) {
-      throw bad(`block ${i} has no relative key`);
+    // Version 1 lists keys; version 2 lists { key, size, crc32 }; version 3 adds patches.
+    const e = (m.version === 1 ? { key: b } : b) as { key?: unknown; size?: unknown; crc32?: unknown; patches?: unknown; patchedCrc32?: unknown };
+    if (!isRelativeKey(e?.key)) throw bad(`block ${i} has no relative key`);
+    if (!isCrc(e.crc32, true)) throw bad(`block ${i} has crc32 ${JSON.stringify(e.crc32)}`);
+    const entry: BlockEntry = e.crc32 === undefined ? { key: e.key } : { key: e.key, crc32: e.crc32 as string };
+    if (e.patches === undefined || m.version < 3) {
+      if (e.patches !== undefined) throw bad(`block ${i} has patches, which version ${m.version} does not have`);
+      if (m.version >= 2 && e.size !== blockBytes(m, i)) throw bad(`block ${i} has size ${JSON.stringify(e.size)}, expected ${blockBytes(m, i)}`);
+      return entry;
     }
-    if (m.version === 2 && e.size !== blockBytes(m, i)) throw bad(`block ${i} has size ${JSON.stringify(e.size)}, expected ${blockBytes(m, i)}`);
-    if (e.crc32 !== undefined && (typeof e.crc32 !== 'string' || !/^[0-9a-f]{8}$/.test(e.crc32))) throw bad(`block ${i} has crc32 ${JSON.stringify(e.crc32)}`);
-    return e.crc32 === undefined ? { key: e.key } : { key: e.key, crc32: e.crc32 as string };
+    const size = blockBytes(m, i);
+    if (!Number.isSafeInteger(e.size) || (e.size as number) < 0 || (e.size as number) > size) throw bad(`block ${i} has size ${JSON.stringify(e.size)}, more than its ${size} bytes`);
+    if (!Array.isArray(e.patches) || e.patches.length === 0) throw bad(`block ${i} has patches ${JSON.stringify(e.patches)}`);
+    if (!isCrc(e.patchedCrc32, false)) throw bad(`block ${i} has patchedCrc32 ${JSON.stringify(e.patchedCrc32)}`);
+    const patches = e.patches.map((p: { key?: unknown; off?: unknown; runs?: unknown }, j) => {
+      const what = `patch ${j} of block ${i}`;
+      if (!isRelativeKey(p?.key)) throw bad(`${what} has no relative key`);
+      if (!Number.isSafeInteger(p.off) || (p.off as number) < 0) throw bad(`${what} has off ${JSON.stringify(p.off)}`);
+      const runs = p.runs;
+      if (!Array.isArray(runs) || runs.length === 0 || runs.length % 2 !== 0) throw bad(`${what} has runs ${JSON.stringify(runs)}`);
+      for (let k = 0; k < runs.length; k += 2) {
+        const [at, len] = [runs[k], runs[k + 1]];
+        const after = k === 0 ? 0 : runs[k - 2] + runs[k - 1];
+        if (!Number.isSafeInteger(at) || !Number.isSafeInteger(len) || len <= 0 || at < after || at + len > size) {
+          throw bad(`${what} has a run of ${JSON.stringify(len)} bytes at ${JSON.stringify(at)}, outside its block or out of order`);
+        }
+      }
+      return { key: p.key, off: p.off as number, runs: runs as number[] };
+    });
+    return { ...entry, patches, baseSize: e.size as number, patchedCrc32: e.patchedCrc32 as string };
   });
   if (m.id !== undefined && typeof m.id !== 'string') throw bad(`id is ${JSON.stringify(m.id)}`);
   return { ...m, version: FORMAT_VERSION, blocks: entries };
@@ -134,8 +207,23 @@ function blockBytes(m: Pick<Manifest, 'size' | 'blockSize'>, i: number): number 
   return Math.max(0, Math.min(m.blockSize, m.size - i * m.blockSize));
 }
 
-/** The manifest as stored: always the version this library writes. */
+function isRelativeKey(k: unknown): k is string {
+  return typeof k === 'string' && k !== '' && !k.startsWith('/') && !k.split('/').some((s) => s === '..' || s === '.');
+}
+
+function isCrc(v: unknown, optional: boolean): boolean {
+  return (optional && v === undefined) || (typeof v === 'string' && /^[0-9a-f]{8}$/.test(v));
+}
+
+/** The manifest as stored: version 3 when a block has patches, else version 2, which
+ *  earlier releases of this library read too. */
 export function encodeManifest(m: Manifest): Uint8Array {
-  const blocks = m.blocks.map((b, i) => ({ key: b.key, size: blockBytes(m, i), ...(b.crc32 ? { crc32: b.crc32 } : {}) }));
-  return new TextEncoder().encode(JSON.stringify({ ...m, version: FORMAT_VERSION, blocks }));
+  let patched = false;
+  const blocks = m.blocks.map((b, i) => {
+    const plain = { key: b.key, size: blockBytes(m, i), ...(b.crc32 ? { crc32: b.crc32 } : {}) };
+    if (!b.patches?.length) return plain;
+    patched = true;
+    return { ...plain, size: b.baseSize, patches: b.patches.map((p) => ({ key: p.key, off: p.off, runs: p.runs })), patchedCrc32: b.patchedCrc32 };
+  });
+  return new TextEncoder().encode(JSON.stringify({ ...m, version: patched ? FORMAT_VERSION : PLAIN_VERSION, blocks }));
 }

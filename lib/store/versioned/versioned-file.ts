@@ -17,6 +17,8 @@ import {
   blockKeyParts,
   manifestKey,
   newBlockKey,
+  newPatchKey,
+  listedKeys,
   type BlockEntry,
   pageSizeOf,
   parseManifest,
@@ -26,6 +28,18 @@ import { commitManifest } from './manifest-commit';
 import { VersionedLoad } from './versioned-load';
 import type { GetResult } from '../object-store';
 import { mapLimit } from '../map-limit';
+import { blockLength } from '../blocks';
+import { applyPatches, MAX_BLOCKS_PER_PATCH, patchRange, planPatch, runsOf, type PatchPlan } from './patches';
+
+/** Patch objects that go up at once: each holds up to MAX_BLOCKS_PER_PATCH blocks' changes. */
+const PATCH_LANES = 4;
+
+/** A block whose changes go up in a patch object, planned against its entry `base`. */
+interface PatchItem {
+  index: number;
+  base: BlockEntry;
+  plan: PatchPlan;
+}
 
 /** A refresh in the background (maxStalenessMs) never asks more often than this. */
 const MIN_REFRESH_MS = 50;
@@ -72,7 +86,51 @@ export class VersionedFile extends CachedFile {
   }
 
   protected keyOf(index: number): string {
-    return `${this.name}/${this.entry(index).key}`;
+    return this.localKey(this.entry(index));
+  }
+
+  /** The name this machine gives a block's bytes: its object's key, or for a patched block
+   *  that key and its last patch's (which together name its whole history), not an object
+   *  in the bucket. */
+  private localKey(e: BlockEntry): string {
+    const last = e.patches?.[e.patches.length - 1];
+    return last ? `${this.name}/${e.key}+${last.key}` : `${this.name}/${e.key}`;
+  }
+
+  /** A patched block is its base object with the runs of its patches written over it:
+   *  fetched in parallel, one range GET per patch. */
+  protected override async getObject(index: number, key: string, want: number): Promise<GetResult> {
+    const e = this.entryNamed(index, key);
+    if (!e?.patches) return super.getObject(index, key, want);
+    const baseKey = `${this.name}/${e.key}`;
+    const [base, ...parts] = await Promise.all([
+      this.baseObject(index, baseKey, e),
+      ...e.patches.map((p) => this.ctx.s3.get(`${this.name}/${p.key}`, patchRange(p))),
+    ]);
+    if (!base) throw this.vanished(index, baseKey);
+    if (base.body.length !== e.baseSize || (e.crc32 && blockCrc32(base.body) !== e.crc32)) {
+      throw new S3VFSError(`block ${index} of '${this.name}' has a damaged base object ${baseKey}: not the ${e.baseSize} bytes with CRC32 ${e.crc32} the manifest records`, 'ECORRUPT');
+    }
+    const bodies = parts.map((got, j) => {
+      const p = e.patches![j];
+      const { start, end } = patchRange(p);
+      if (!got) throw this.vanished(index, `${this.name}/${p.key}`);
+      if (got.body.length !== end - start) throw new S3VFSError(`patch ${this.name}/${p.key} gave ${got.body.length} bytes for block ${index}'s ${end - start}`, 'ECORRUPT');
+      return got.body;
+    });
+    return { body: applyPatches(base.body, want, e.patches, bodies) };
+  }
+
+  /** A patched block's base object: from this machine's disk when it is there (read
+   *  before it was patched, on this machine), else from S3. */
+  private async baseObject(index: number, key: string, e: BlockEntry): Promise<GetResult> {
+    const local = this.immutable(index) ? await this.ctx.disk?.get(key, e.baseSize!) : undefined;
+    if (local && (!e.crc32 || crc32Hex(local.crc32) === e.crc32)) return { body: local.bytes };
+    return this.ctx.s3.get(key);
+  }
+
+  protected override rangeReadable(index: number): boolean {
+    return !this.entry(index).patches;
   }
 
   /** A block object this layout wrote is never written again (its key is never reused); one
@@ -88,6 +146,17 @@ export class VersionedFile extends CachedFile {
     return e;
   }
 
+  /** The entry a read of `key` was started from (the file may have moved on since: its
+   *  bytes are then dropped anyway). */
+  private entryNamed(index: number, key: string): BlockEntry | undefined {
+    return [this.uploadedBlocks.get(index), this.manifest?.blocks[index]].find((b) => b && this.localKey(b) === key);
+  }
+
+  /** Bytes in the object an entry names (a patched block's base may be shorter than it). */
+  private baseSizeOf(index: number, e: BlockEntry): number {
+    return e.baseSize ?? Math.max(0, Math.min(this.B, (this.manifest?.size ?? 0) - index * this.B));
+  }
+
   /**
    * A block's bytes must be what its entry says: the object of that block index (swapped
    * entries would put one block's bytes in another's place), and the recorded CRC32.
@@ -95,18 +164,17 @@ export class VersionedFile extends CachedFile {
   override checkBlock(index: number, key: string, bytes: Uint8Array | null, sum?: number): void {
     // The entry the read was started from: if the file has moved on since (a commit, a
     // reload), the read's bytes are dropped anyway.
-    const e = [this.uploadedBlocks.get(index), this.manifest?.blocks[index]].find((b) => b && `${this.name}/${b.key}` === key);
+    const e = this.entryNamed(index, key);
     if (!e) return;
     const parts = blockKeyParts(e.key);
     if (parts && parts.index !== index) {
       throw new S3VFSError(`the manifest of '${this.name}' lists ${e.key} as block ${index}, but that object holds block ${parts.index}`, 'ECORRUPT');
     }
-    const actual = bytes && e.crc32 ? (sum === undefined ? blockCrc32(bytes) : crc32Hex(sum)) : undefined;
-    if (actual !== undefined && actual !== e.crc32) {
-      throw new S3VFSError(
-        `block ${index} of '${this.name}' (${this.name}/${e.key}) is damaged: its CRC32 is ${actual}, the manifest records ${e.crc32}`,
-        'ECORRUPT',
-      );
+    const expected = e.patches ? e.patchedCrc32 : e.crc32;
+    const actual = bytes && expected ? (sum === undefined ? blockCrc32(bytes) : crc32Hex(sum)) : undefined;
+    if (actual !== undefined && actual !== expected) {
+      const what = e.patches ? `${this.name}/${e.key} and ${e.patches.length} patch(es)` : `${this.name}/${e.key}`;
+      throw new S3VFSError(`block ${index} of '${this.name}' (${what}) is damaged: its CRC32 is ${actual}, the manifest records ${expected}`, 'ECORRUPT');
     }
   }
 
@@ -118,26 +186,79 @@ export class VersionedFile extends CachedFile {
     return false; // nothing counts until the manifest lists it
   }
 
-  /** Uploads written blocks as new objects; nobody reads them until a manifest lists them. */
+  /**
+   * Uploads written blocks as new objects, whole or (a few pages changed) as patches;
+   * nobody reads them until a manifest lists them.
+   */
   async upload(): Promise<void> {
     await this.lease.renewIfDue(); // a long transaction keeps its lease
     const commit = (this.manifest?.commit ?? 0) + 1;
     const count = blockCount(this.size, this.B);
-    const indexes = [...this.dirty].filter((i) => i < count).sort((a, b) => a - b);
-    await mapLimit(indexes, this.ctx.concurrency, async (i) => {
-      const before = this.writesOf(i);
-      const bytes = await this.dirtyContent(i);
-      const key = newBlockKey(i, commit);
-      const sum = crc32(bytes); // of the bytes as they leave: they may change during the PUT
-      await this.ctx.s3.put(`${this.name}/${key}`, bytes);
-      if (!this.uploaded(i, before, bytes)) return;
-      this.uploadedBlocks.set(i, { key, crc32: crc32Hex(sum) });
-      // Unchanged since it left (uploaded() says so), and clean from now on: a later write
-      // copies a clean block rather than change it (writableBlock), so no copy is needed here.
-      this.ctx.disk?.put(`${this.name}/${key}`, bytes, sum);
-    });
+    const whole: number[] = [];
+    const patched: PatchItem[] = [];
+    for (const i of [...this.dirty].filter((i) => i < count).sort((a, b) => a - b)) {
+      const base = this.uploadedBlocks.get(i) ?? this.manifest?.blocks[i];
+      const plan = base && planPatch(base, this.baseSizeOf(i, base), this.changed.get(i), blockLength(i, this.size, this.B), this.B);
+      if (plan) patched.push({ index: i, base: base!, plan });
+      else whole.push(i);
+    }
+    const groups = Array.from({ length: Math.ceil(patched.length / MAX_BLOCKS_PER_PATCH) }, (_, g) => patched.slice(g * MAX_BLOCKS_PER_PATCH, (g + 1) * MAX_BLOCKS_PER_PATCH));
+    await Promise.all([
+      mapLimit(groups, PATCH_LANES, (g) => this.uploadPatch(g, commit)),
+      mapLimit(whole, this.ctx.concurrency, (i) => this.uploadWhole(i, commit)),
+    ]);
     this.forgetDirtyFrom(count);
     this.stored = count;
+  }
+
+  private async uploadWhole(i: number, commit: number): Promise<void> {
+    const before = this.writesOf(i);
+    const bytes = await this.dirtyContent(i);
+    const key = newBlockKey(i, commit);
+    const sum = crc32(bytes); // of the bytes as they leave: they may change during the PUT
+    await this.ctx.s3.put(`${this.name}/${key}`, bytes);
+    if (!this.uploaded(i, before, bytes)) return;
+    this.uploadedBlocks.set(i, { key, crc32: crc32Hex(sum), baseSize: bytes.length });
+    // Unchanged since it left (uploaded() says so), and clean from now on: a later write
+    // copies a clean block rather than change it (writableBlock), so no copy is needed here.
+    this.ctx.disk?.put(`${this.name}/${key}`, bytes, sum);
+  }
+
+  /**
+   * The changes of several blocks as one patch object: each block's runs one after another.
+   * A spilled block's bytes are read for its runs and its CRC32, and not kept: it leaves
+   * memory clean, as if evicted.
+   */
+  private async uploadPatch(group: PatchItem[], commit: number): Promise<void> {
+    const key = newPatchKey(commit);
+    const parts: Uint8Array[] = [];
+    let off = 0;
+    const items = [];
+    for (const { index, base, plan } of group) {
+      const before = this.writesOf(index);
+      const held = this.blocks.get(index);
+      const bytes = held ?? (await this.dirtyContent(index));
+      const part = runsOf(bytes, plan.runs);
+      parts.push(part);
+      const patches = [...(plan.replaces ? [] : (base.patches ?? [])), { key, off, runs: plan.runs }];
+      items.push({ index, base, before, held, sum: crc32(bytes), patches });
+      off += part.length;
+    }
+    const body = new Uint8Array(off);
+    parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
+    await this.ctx.s3.put(`${this.name}/${key}`, body);
+    for (const { index, base, before, held, sum, patches } of items) {
+      if (!this.uploaded(index, before, held)) continue;
+      const entry: BlockEntry = {
+        key: base.key,
+        ...(base.crc32 ? { crc32: base.crc32 } : {}),
+        baseSize: this.baseSizeOf(index, base),
+        patches,
+        patchedCrc32: crc32Hex(sum),
+      };
+      this.uploadedBlocks.set(index, entry);
+      if (held && this.immutable(index)) this.ctx.disk?.put(this.localKey(entry), held, sum);
+    }
   }
 
   /** Whether written blocks within the file have not gone up. */
@@ -320,7 +441,7 @@ export class VersionedFile extends CachedFile {
 
   /** Deletes the database: its manifest goes first (the commit point), then its blocks. */
   async remove(): Promise<void> {
-    const keys = [...(this.manifest?.blocks ?? []), ...this.uploadedBlocks.values()].map((b) => `${this.name}/${b.key}`);
+    const keys = [...new Set([...listedKeys(this.manifest), ...listedKeys({ blocks: [...this.uploadedBlocks.values()] })])].map((k) => `${this.name}/${k}`);
     if (this.etag) await this.ctx.s3.deleteKeys([manifestKey(this.name)]);
     if (keys.length) await this.ctx.s3.deleteKeys(keys);
     this.manifest = null;
