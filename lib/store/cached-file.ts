@@ -672,8 +672,13 @@ export abstract class CachedFile implements CacheOwner {
         continue;
       }
       if (!whole && (missing.has(index) || (index < this.stored && !this.blocks.has(index)))) {
-        missing.add(index);
-        continue;
+        // On this machine's disk, the rest of the block is near enough for the main thread
+        // to wait for: the block then keeps track of the bytes changed (a patch, not a
+        // whole block, in the versioned layout).
+        if (missing.has(index) || !(await this.fetchFromDisk(index))) {
+          missing.add(index);
+          continue;
+        }
       }
       const content = await this.writableBlock(index, newLen, blockLength(index, this.size, this.B), whole);
       // Sent whole, it may be a block this worker did not hold (see above): which of its
@@ -685,6 +690,14 @@ export abstract class CachedFile implements CacheOwner {
     }
     this.size = newSize;
     return [...missing];
+  }
+
+  /** Caches block `index` if this machine's disk has it; false if not. */
+  private async fetchFromDisk(index: number): Promise<boolean> {
+    const disk = this.diskFor(index);
+    if (!disk || !(await disk.has(this.keyOf(index)))) return false;
+    await this.fetch(index).catch(() => undefined); // then the main thread sends it whole
+    return this.blocks.has(index);
   }
 
   /** Shrinks the file; like the seed, never grows it. */

@@ -9,12 +9,16 @@ const { ByteRanges } = require('../../dist/store/byte-ranges');
 const { planPatch, applyPatches, MAX_PATCHES } = require('../../dist/store/versioned/patches');
 const { parseManifest, encodeManifest, emptyManifest, listedKeys } = require('../../dist/store/versioned/manifest');
 const { collectGarbage } = require('../../dist/store/versioned/gc');
+const { DiskCache } = require('../../dist/store/disk-cache');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const C = require('../../dist/sqlite-codes');
 
 const DB = C.SQLITE_OPEN_MAIN_DB | 0x2 | C.SQLITE_OPEN_CREATE;
 const B = 256;
 
-function table(s3) {
+function table(s3, disk = undefined) {
   return new FileTable({
     s3,
     blockSize: B,
@@ -25,7 +29,7 @@ function table(s3) {
     rangeReadSize: 0,
     layout: 'versioned',
     leaseTtlMs: 30_000,
-    disk: undefined,
+    disk,
     conditional: new ConditionalWritesProbe(s3, 'bucket'),
   }, 'bucket');
 }
@@ -167,6 +171,32 @@ describe('a versioned database with patches', () => {
     expect(m.blocks[1].baseSize).toBe(20);
     expect(await coldRead(s3, B + 40)).toEqual(model);
     await files.close(id);
+  });
+
+  test.each([
+    ['on this machine\'s disk, it is read from there and patched', true, [], 1],
+    ['not on disk, the main thread is asked for it whole', false, [1], 0],
+  ])('a page written to a block the worker no longer holds: %s', async (_what, onDisk, missing, patches) => {
+    const s3 = new MemoryObjects();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patches-'));
+    const disk = onDisk ? new DiskCache(dir, 1 << 20, 'ns', s3.counters) : undefined;
+    const files = table(s3, disk);
+    const { id } = await files.open('db', DB);
+    const model = new Uint8Array(4 * B);
+    await transaction(files, id, model, [0, 1, 2, 3].map((i) => [i * B, fill(B, i + 1)]));
+    await disk?.flush();
+    files.handle(id).evictClean();
+    await files.beginWrite(id);
+    const page = { index: 1, offset: 10, bytes: fill(5, 42) };
+    expect(await files.applyWrites(id, 4 * B, [page])).toEqual(missing);
+    model.set(page.bytes, B + 10);
+    if (missing.length) await files.applyWrites(id, 4 * B, [{ index: 1, offset: 0, bytes: model.slice(B, 2 * B) }]);
+    await files.sync(id);
+    await files.endWrite(id);
+    expect((await manifestOf(s3)).blocks[1].patches ?? []).toHaveLength(patches);
+    expect(await coldRead(s3, 4 * B)).toEqual(model);
+    await files.close(id);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('a damaged patch object is refused by the block CRC32, naming the block', async () => {
