@@ -2,6 +2,7 @@
 // and the state of one (vfs.info, the CLI's info). Read-only: nothing here writes.
 import { S3VFSError } from '../errors';
 import { blockIndexOf, blockPrefix, readListing } from './compat/block-layout';
+import { resolveManifest } from './versioned/manifest-map';
 import { leaseKey, listedKeys, manifestKey, parseManifest, pageSizeOf, storedKeyCommit, versionedBlockPrefix } from './versioned/manifest';
 import type { ObjectStore } from './object-store';
 import { mapLimit } from './map-limit';
@@ -59,7 +60,7 @@ async function seedListing(s3: ObjectStore, name: string) {
 export async function describeDatabase(s3: ObjectStore, name: string): Promise<DatabaseInfo> {
   const got = await s3.get(manifestKey(name));
   if (got) {
-    const m = parseManifest(manifestKey(name), got.body);
+    const m = await resolveManifest(s3, name, parseManifest(manifestKey(name), got.body));
     const [leaseObject, top, versioned] = await Promise.all([s3.get(leaseKey(name)), s3.list(`${name}/`), s3.list(versionedBlockPrefix(name))]);
     const listed = listedKeys(m);
     const unreferenced = [...top, ...versioned].filter((o) => {

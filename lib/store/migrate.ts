@@ -61,7 +61,7 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
 }
 
 function already(m: Manifest): MigrateReport {
-  return { migrated: false, size: m.size, blocks: m.blocks.length };
+  return { migrated: false, size: m.size, blocks: Math.ceil(m.size / m.blockSize) };
 }
 
 /** SQLite's test: a journal whose first byte is not zero is hot (PERSIST mode zeroes it). */

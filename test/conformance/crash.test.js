@@ -70,9 +70,11 @@ describe.each(modes)('compat layout, journal $journalMode, synchronous $synchron
 });
 
 killTest.each([
-  { journalMode: 'DELETE', synchronous: 'FULL' },
-  { journalMode: 'PERSIST', synchronous: 'OFF' },
-])('versioned layout: a writer killed at every request of a commit leaves the old state up to the manifest PUT, the new one after (journal $journalMode, synchronous $synchronous)', async ({ journalMode, synchronous }) => {
+  { journalMode: 'DELETE', synchronous: 'FULL', small: false },
+  { journalMode: 'PERSIST', synchronous: 'OFF', small: false },
+  // A few rows: the commit uploads patches, not blocks.
+  { journalMode: 'DELETE', synchronous: 'FULL', small: true },
+])('versioned layout: a writer killed at every request of a commit leaves the old state up to the manifest PUT, the new one after (journal $journalMode, synchronous $synchronous, small $small)', async ({ journalMode, synchronous, small }) => {
   const blockSize = 16384;
   const vfs = makeVfs({ blockSize, layout: 'versioned' });
   const prefix = uniquePrefix(`v-crash-${journalMode}`);
@@ -82,9 +84,10 @@ killTest.each([
   db.close();
   const original = await collect(vfs.serialize(prefix));
 
-  const args = { prefix, journalMode, synchronous, blockSize, layout: 'versioned', leaseTtlMs: 400 };
+  const args = { prefix, journalMode, synchronous, blockSize, layout: 'versioned', leaseTtlMs: 400, small };
   const clean = await writer.run(args);
   expect(clean.out).toContain('COMMITTED');
+  expect(clean.mutations.some((p) => p.includes('/v/patch '))).toBe(small);
   db = vfs.open(prefix);
   const after = snapshot(db);
   db.close();

@@ -57,6 +57,43 @@ test('a new database is a manifest and immutable blocks; a commit is two sequent
   r.close();
 });
 
+test('a database of more blocks than a manifest lists inline keeps them in map pages; a small commit PUTs its blocks and the root alone', async () => {
+  const vfs = versioned({ blockSize: 4096 });
+  const prefix = uniquePrefix('v-map');
+  const db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) SELECT hex(randomblob(500)) FROM ${series(2500)}`);
+  const manifest = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString());
+  expect(manifest.blocks).toBeUndefined();
+  expect(manifest.map.reduce((n, p) => n + p.count, 0)).toBe(Math.ceil(manifest.size / 4096));
+  expect(manifest.map.length).toBeGreaterThanOrEqual(2);
+
+  const mapPages = async () => (await listObjects(client, `${prefix}/v/map.`)).map((o) => o.key);
+  const pagesBefore = await mapPages();
+  vfs.resetStats();
+  db.prepare('UPDATE t SET v = ? WHERE id = 1234').run('changed');
+  const s = vfs.stats();
+  // Its two pages (each a whole 4 KiB block here) and the root: no map page.
+  expect(s.put).toBe(3);
+  expect(await mapPages()).toEqual(pagesBefore);
+  const root = (await getObject(client, `${prefix}/manifest.json`)).toString();
+  expect(JSON.parse(root).map).toEqual(manifest.map);
+  expect(JSON.parse(root).changed.length).toBeGreaterThanOrEqual(1);
+  expect(root.length).toBeLessThan(4096);
+  db.close();
+
+  const reader = versioned({ diskCacheSize: 0 });
+  const r = reader.open(prefix);
+  expect(r.prepare('SELECT v FROM t WHERE id = 1234').pluck().get()).toBe('changed');
+  expect(r.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(r.prepare('SELECT count(*) FROM t').pluck().get()).toBe(2500);
+  r.close();
+  const gc = await reader.gc(prefix, { olderThan: 0 });
+  expect(gc.referenced).toBeGreaterThan(Math.ceil(manifest.size / 4096));
+  const again = versioned({ diskCacheSize: 0 }).open(prefix);
+  expect(again.pragma('integrity_check', { simple: true })).toBe('ok');
+  again.close();
+});
+
 test('serialize and deserialize work on versioned databases; deserialize replaces one atomically', async () => {
   const vfs = versioned({ blockSize: 8192 });
   const a = uniquePrefix('v-ser-a');

@@ -9,7 +9,7 @@
 //   the same mutation again, so it is forwarded but not counted;
 // - a versioned block key is named by its block index (its commit number and random part
 //   differ between runs), so parallel uploads finishing in another order still name the
-//   same points;
+//   same points; a patch object or a map page by its kind alone;
 // - a lease renewal happens when the clock says so, so it is counted apart (renewals) and
 //   is never a kill point; the lease's creation, takeover and release are.
 // A kill point the run never reaches is a bug of the test, reported with both runs'
@@ -36,7 +36,10 @@ function attemptOf(headers) {
  * commits the database had (restoring it is one) and its last part is random.
  */
 function versionedBlock(key) {
-  return key.replace(/\/v\/(\d{10})\.\d+\.[0-9a-f]+$/, '/v/$1').replace(/\/probe\.[0-9a-f]+$/, '/probe');
+  return key
+    .replace(/\/v\/(\d{10})\.\d+\.[0-9a-f]+$/, '/v/$1')
+    .replace(/\/v\/(patch|map)\.\d+\.[0-9a-f]+$/, '/v/$1')
+    .replace(/\/probe\.[0-9a-f]+$/, '/probe');
 }
 
 /** bucket/key of a path-style request, a versioned block's by its index. */

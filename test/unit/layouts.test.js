@@ -1,30 +1,14 @@
 // Both layouts through the worker's file table, on the in-memory store: what a write,
 // a commit and a failure leave in the bucket. (The same behaviour against a real server,
 // with SQLite on top, is test/conformance/ and test/integration/.)
-const { FileTable } = require('../../dist/store/file-table');
-const { BlockCache } = require('../../dist/store/block-cache');
-const { ConditionalWritesProbe } = require('../../dist/store/conditional-probe');
+const { fileTable } = require('../support/file-tables');
 const { MemoryObjects } = require('../../dist/store/memory-objects');
 const C = require('../../dist/sqlite-codes');
 
 const DB = C.SQLITE_OPEN_MAIN_DB | 0x2 | C.SQLITE_OPEN_CREATE;
 const JOURNAL = C.SQLITE_OPEN_MAIN_JOURNAL | 0x2 | C.SQLITE_OPEN_CREATE;
 
-function table(s3, layout, blockSize = 8, disk = undefined) {
-  return new FileTable({
-    s3,
-    blockSize,
-    cache: new BlockCache(1 << 20, s3.counters),
-    concurrency: 4,
-    maxDirtyBytes: 1 << 20,
-    maxStalenessMs: 0,
-    rangeReadSize: 0,
-    layout,
-    leaseTtlMs: 30_000,
-    disk,
-    conditional: new ConditionalWritesProbe(s3, 'bucket'),
-  }, 'bucket');
-}
+const table = (s3, layout, blockSize = 8, disk = undefined) => fileTable(s3, layout, blockSize, disk);
 
 const bytes = (s) => new TextEncoder().encode(s);
 const text = (b) => new TextDecoder().decode(b);

@@ -1,9 +1,6 @@
 // Page-granular commits in the versioned layout (lib/store/versioned/patches.ts; docs/FORMAT.md,
 // "Patches"): what a small change uploads, what a reader rebuilds, and the limits that keep
 // a block's patches few. On the in-memory store, through the worker's file table.
-const { FileTable } = require('../../dist/store/file-table');
-const { BlockCache } = require('../../dist/store/block-cache');
-const { ConditionalWritesProbe } = require('../../dist/store/conditional-probe');
 const { MemoryObjects } = require('../../dist/store/memory-objects');
 const { ByteRanges } = require('../../dist/store/byte-ranges');
 const { planPatch, applyPatches, MAX_PATCHES } = require('../../dist/store/versioned/patches');
@@ -13,45 +10,12 @@ const { DiskCache } = require('../../dist/store/disk-cache');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const C = require('../../dist/sqlite-codes');
+const { DB, versionedTable, transaction, coldRead: coldReadOf } = require('../support/file-tables');
 
-const DB = C.SQLITE_OPEN_MAIN_DB | 0x2 | C.SQLITE_OPEN_CREATE;
 const B = 256;
 
-function table(s3, disk = undefined) {
-  return new FileTable({
-    s3,
-    blockSize: B,
-    cache: new BlockCache(1 << 20, s3.counters),
-    concurrency: 4,
-    maxDirtyBytes: 1 << 20,
-    maxStalenessMs: 0,
-    rangeReadSize: 0,
-    layout: 'versioned',
-    leaseTtlMs: 30_000,
-    disk,
-    conditional: new ConditionalWritesProbe(s3, 'bucket'),
-  }, 'bucket');
-}
-
-/** A model of the file beside the database: each write goes to both. */
-async function transaction(files, id, model, writes) {
-  await files.beginWrite(id);
-  for (const [offset, bytes] of writes) {
-    await files.write(id, offset, bytes);
-    model.set(bytes, offset);
-  }
-  await files.sync(id);
-  await files.endWrite(id);
-}
-
-async function coldRead(s3, size) {
-  const files = table(s3);
-  const { id } = await files.open('db', DB);
-  const got = await files.handle(id).read(0, size);
-  await files.close(id);
-  return got;
-}
+const table = (s3, disk) => versionedTable(s3, B, disk);
+const coldRead = (s3, size) => coldReadOf(s3, B, size);
 
 const manifestOf = async (s3) => parseManifest('db/manifest.json', (await s3.get('db/manifest.json')).body);
 const fill = (n, v) => new Uint8Array(n).fill(v);

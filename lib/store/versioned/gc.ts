@@ -11,6 +11,7 @@
 //    recorded the block as unreferenced at least that long ago (in N/gc.json).
 // The record is what lets gc make progress on a database written continuously.
 import { S3VFSError } from '../../errors';
+import { resolveManifest } from './manifest-map';
 import { blockKeyParts, gcStateKey, listedKeys, manifestKey, parseManifest, storedKeyCommit, versionedBlockPrefix } from './manifest';
 import type { ObjectStore } from '../object-store';
 
@@ -53,7 +54,7 @@ export async function collectGarbage(s3: ObjectStore, name: string, olderThanMs:
     }
     throw new S3VFSError(`no database at ${manifestKey(name)}`, 'ENOENT');
   }
-  const manifest = parseManifest(manifestKey(name), got.body);
+  const manifest = await resolveManifest(s3, name, parseManifest(manifestKey(name), got.body));
   const referenced = listedKeys(manifest);
   const manifestAt = got.lastModified ? got.lastModified.getTime() + HTTP_DATE_RESOLUTION_MS : seenAt;
 

@@ -6,7 +6,8 @@
 // manifest changed and is refused by its If-Match.
 import { S3VFSError } from '../../errors';
 import { putResolved, UnknownOutcomeError } from '../conditional-put';
-import { encodeManifest, listedKeys, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
+import { listedKeys, manifestKey, newManifestId, parseManifest, type Manifest } from './manifest';
+import { resolveManifest, storeManifest } from './manifest-map';
 import type { GetResult, ObjectStore } from '../object-store';
 
 /** The manifest a writer last read or wrote: what its conditional PUT compares with. */
@@ -26,8 +27,12 @@ const MAX_PUTS = 3;
  */
 export async function commitManifest(s3: ObjectStore, name: string, base: ManifestState, next: Manifest): Promise<ManifestState> {
   const key = manifestKey(name);
-  const m: Manifest = { ...next, id: newManifestId() };
-  const body = encodeManifest(m);
+  const id = newManifestId();
+  const stored = storeManifest({ ...next, id }, base.manifest);
+  const m: Manifest = { ...next, id, map: stored.map };
+  const body = stored.root;
+  // Map pages go first: the root names them (manifest-map.ts).
+  await Promise.all(stored.pages.map((p) => s3.put(`${name}/${p.key}`, p.body)));
   const isBase = (got: GetResult) => (base.etag ? got?.etag === base.etag : got === null);
   let failure: unknown;
   for (let attempt = 0; attempt < MAX_PUTS; attempt++) {
@@ -35,7 +40,7 @@ export async function commitManifest(s3: ObjectStore, name: string, base: Manife
     if (r.applied) return { manifest: m, etag: r.etag };
     failure = r.error;
     if (isBase(r.current)) continue; // not landed (yet): the same bytes again
-    const current = parseManifest(key, r.current!.body);
+    const current = await resolveManifest(s3, name, parseManifest(key, r.current!.body), m);
     if (r.lost && landedBefore(current, m, base.manifest)) {
       // It landed, and another writer (who took the lease over) committed on top of it.
       return { manifest: current, etag: r.current!.etag };

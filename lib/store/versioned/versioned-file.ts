@@ -25,6 +25,7 @@ import {
   type Manifest,
 } from './manifest';
 import { commitManifest } from './manifest-commit';
+import { resolveManifest } from './manifest-map';
 import { VersionedLoad } from './versioned-load';
 import type { GetResult } from '../object-store';
 import { mapLimit } from '../map-limit';
@@ -69,16 +70,18 @@ export class VersionedFile extends CachedFile {
     this.lease = new Lease(ctx.s3, leaseKey(name), leaseTtlMs);
   }
 
-  /** Reads the manifest: one GET, no LIST. */
+  /** Reads the manifest: one GET, no LIST (and its map pages, for a large database). */
   async load(): Promise<void> {
-    this.apply(await this.ctx.s3.get(manifestKey(this.name)));
+    await this.apply(await this.ctx.s3.get(manifestKey(this.name)));
   }
 
-  private apply(got: GetResult): void {
+  private async apply(got: GetResult): Promise<void> {
+    const parsed = got ? parseManifest(manifestKey(this.name), got.body) : null;
+    const manifest = parsed && (await resolveManifest(this.ctx.s3, this.name, parsed, this.manifest));
     this.dropCache();
     this.uploadedBlocks.clear();
     this.stale = false;
-    this.manifest = got ? parseManifest(manifestKey(this.name), got.body) : null;
+    this.manifest = manifest;
     this.etag = got?.etag;
     if (this.manifest) this.B = this.manifest.blockSize;
     this.size = this.manifest?.size ?? 0;
@@ -394,12 +397,12 @@ export class VersionedFile extends CachedFile {
       if (r && r.etag === this.etag && r.at > this.validatedAt && now - r.at < within) {
         this.refreshed = undefined;
         this.validatedAt = r.at;
-        return this.applyAnswer(r.got);
+        return await this.applyAnswer(r.got);
       }
       if (now - this.validatedAt < within) return false;
     }
     this.validatedAt = now;
-    return this.applyAnswer(await this.askManifest());
+    return await this.applyAnswer(await this.askManifest());
   }
 
   private askManifest(): Promise<GetResult | 'unchanged'> {
@@ -407,9 +410,9 @@ export class VersionedFile extends CachedFile {
     return this.etag ? this.ctx.s3.getIfChanged(key, this.etag) : this.ctx.s3.get(key);
   }
 
-  private applyAnswer(got: GetResult | 'unchanged'): boolean {
+  private async applyAnswer(got: GetResult | 'unchanged'): Promise<boolean> {
     if (got === 'unchanged' || (got === null && !this.etag)) return false;
-    this.apply(got);
+    await this.apply(got);
     return true;
   }
 
