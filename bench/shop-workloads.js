@@ -215,4 +215,4 @@ async function seedAppend({ latency, bucket, s3, dir, scale, label, file, record
   }
 }
 
-module.exports = { shopWorkloads, shopFile, everydayWork };
+module.exports = { shopWorkloads, shopFile, everydayWork, upload };
