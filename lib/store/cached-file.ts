@@ -374,9 +374,13 @@ export abstract class CachedFile implements CacheOwner {
     this.dirty.delete(index);
     this.changed.delete(index);
     this.spillFile?.delete(index);
-    // Without its bytes (a spilled block read in part), it leaves memory as if evicted.
+    // Without its bytes (a spilled block read in part), it leaves memory as if evicted; a
+    // fetch of its older object still under way must not serve the next read.
     if (bytes) this.cacheClean(index, bytes);
-    else this.blocks.delete(index);
+    else {
+      this.blocks.delete(index);
+      this.fetching.delete(index);
+    }
     return true;
   }
 
@@ -448,6 +452,15 @@ export abstract class CachedFile implements CacheOwner {
     return { body: got.body, got };
   }
 
+  /** Whether block `index` is still the object `key` (the file may have moved on). */
+  private stillAt(index: number, key: string): boolean {
+    try {
+      return this.keyOf(index) === key;
+    } catch {
+      return false; // no longer in the file
+    }
+  }
+
   /** GETs a block into the cache (unless the cache was invalidated meanwhile). */
   private fetch(index: number): Promise<Uint8Array> {
     const generation = this.generation;
@@ -455,8 +468,9 @@ export abstract class CachedFile implements CacheOwner {
     const key = this.keyOf(index);
     const p = (async () => {
       const { body, got } = await this.blockBytes(index, key, want);
-      // A block written meanwhile (in memory or spilled) is newer than what S3 holds.
-      if (generation !== this.generation || this.held(index) || (got && !this.fetchedIsCurrent(index, got))) return body;
+      // A block written meanwhile (in memory or spilled) is newer than what S3 holds, and
+      // one uploaded meanwhile is another object now.
+      if (generation !== this.generation || this.held(index) || !this.stillAt(index, key) || (got && !this.fetchedIsCurrent(index, got))) return body;
       this.cacheClean(index, body);
       return body;
     })();

@@ -163,6 +163,22 @@ describe('a versioned database with patches', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a block truncated away and written again in one transaction is no patch of its old object', async () => {
+    const { s3, files, id, model } = await fourBlocks();
+    await files.beginWrite(id);
+    await files.truncate(id, 2 * B);
+    // Block 3 comes back whole-sized: only its last 3 bytes are not zeros.
+    await files.write(id, 4 * B - 3, fill(3, 77));
+    await files.sync(id);
+    await files.endWrite(id);
+    const expected = new Uint8Array(4 * B);
+    expected.set(model.subarray(0, 2 * B));
+    expected.set(fill(3, 77), 4 * B - 3);
+    expect((await manifestOf(s3)).blocks[3].patches).toBeUndefined();
+    expect(await coldRead(s3, 4 * B)).toEqual(expected);
+    await files.close(id);
+  });
+
   test('a damaged patch object is refused by the block CRC32, naming the block', async () => {
     const { s3, files, id, model } = await fourBlocks();
     await transaction(files, id, model, [[B + 10, fill(5, 42)]]);

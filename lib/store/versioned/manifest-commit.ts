@@ -40,12 +40,15 @@ export async function commitManifest(s3: ObjectStore, name: string, base: Manife
     if (r.applied) return { manifest: m, etag: r.etag };
     failure = r.error;
     if (isBase(r.current)) continue; // not landed (yet): the same bytes again
-    const current = await resolveManifest(s3, name, parseManifest(key, r.current!.body), m);
-    if (r.lost && landedBefore(current, m, base.manifest)) {
+    if (r.lost) {
+      // Reading the other writer's map pages may fail too: the outcome stays unknown then.
+      const current = await resolveManifest(s3, name, parseManifest(key, r.current!.body), m).catch((err) => {
+        throw new UnknownOutcomeError(key, err);
+      });
       // It landed, and another writer (who took the lease over) committed on top of it.
-      return { manifest: current, etag: r.current!.etag };
+      if (landedBefore(current, m, base.manifest)) return { manifest: current, etag: r.current!.etag };
+      if (current.commit >= m.commit) throw new UnknownOutcomeError(key, failure);
     }
-    if (r.lost && current.commit >= m.commit) throw new UnknownOutcomeError(key, failure);
     throw new S3VFSError(`the commit to ${key} failed: another writer changed the database meanwhile; nothing was changed`, 'ECONFLICT');
   }
   throw new UnknownOutcomeError(key, failure);

@@ -35,11 +35,13 @@ import { applyPatches, MAX_BLOCKS_PER_PATCH, patchRange, planPatch, runsOf, type
 /** Patch objects that go up at once: each holds up to MAX_BLOCKS_PER_PATCH blocks' changes. */
 const PATCH_LANES = 4;
 
-/** A block whose changes go up in a patch object, planned against its entry `base`. */
+/** A block whose changes go up in a patch object, planned against its entry `base` when
+ *  it had been written `before` times. */
 interface PatchItem {
   index: number;
   base: BlockEntry;
   plan: PatchPlan;
+  before: number;
 }
 
 /** A refresh in the background (maxStalenessMs) never asks more often than this. */
@@ -61,6 +63,9 @@ export class VersionedFile extends CachedFile {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** When a read transaction last began: the refresh stops once none does. */
   private lastReadAt = 0;
+  /** The fewest blocks the file had since the last commit: an entry at or past it (a block
+   *  truncated away, then written again) is no base for a patch. */
+  private shrunkTo = Infinity;
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
   private readonly uploadedBlocks = new Map<number, BlockEntry>();
   private readonly lease: Lease;
@@ -80,6 +85,7 @@ export class VersionedFile extends CachedFile {
     const manifest = parsed && (await resolveManifest(this.ctx.s3, this.name, parsed, this.manifest));
     this.dropCache();
     this.uploadedBlocks.clear();
+    this.shrunkTo = Infinity;
     this.stale = false;
     this.manifest = manifest;
     this.etag = got?.etag;
@@ -155,6 +161,19 @@ export class VersionedFile extends CachedFile {
     return [this.uploadedBlocks.get(index), this.manifest?.blocks[index]].find((b) => b && this.localKey(b) === key);
   }
 
+  /** The entry a block's changes since the last upload apply to: none for a block the file
+   *  lost to a truncation since the manifest (its bytes start again from zeros). */
+  private baseEntry(index: number): BlockEntry | undefined {
+    return this.uploadedBlocks.get(index) ?? (index < this.shrunkTo ? this.manifest?.blocks[index] : undefined);
+  }
+
+  override async truncate(newSize: number): Promise<void> {
+    await super.truncate(newSize);
+    const count = blockCount(this.size, this.B);
+    this.shrunkTo = Math.min(this.shrunkTo, count);
+    for (const i of [...this.uploadedBlocks.keys()]) if (i >= count) this.uploadedBlocks.delete(i);
+  }
+
   /** Bytes in the object an entry names (a patched block's base may be shorter than it). */
   private baseSizeOf(index: number, e: BlockEntry): number {
     return e.baseSize ?? Math.max(0, Math.min(this.B, (this.manifest?.size ?? 0) - index * this.B));
@@ -200,9 +219,9 @@ export class VersionedFile extends CachedFile {
     const whole: number[] = [];
     const patched: PatchItem[] = [];
     for (const i of [...this.dirty].filter((i) => i < count).sort((a, b) => a - b)) {
-      const base = this.uploadedBlocks.get(i) ?? this.manifest?.blocks[i];
+      const base = this.baseEntry(i);
       const plan = base && planPatch(base, this.baseSizeOf(i, base), this.changed.get(i), blockLength(i, this.size, this.B), this.B);
-      if (plan) patched.push({ index: i, base: base!, plan });
+      if (plan) patched.push({ index: i, base: base!, plan, before: this.writesOf(i) });
       else whole.push(i);
     }
     const groups = Array.from({ length: Math.ceil(patched.length / MAX_BLOCKS_PER_PATCH) }, (_, g) => patched.slice(g * MAX_BLOCKS_PER_PATCH, (g + 1) * MAX_BLOCKS_PER_PATCH));
@@ -237,8 +256,7 @@ export class VersionedFile extends CachedFile {
     const parts: Uint8Array[] = [];
     let off = 0;
     const items = [];
-    for (const { index, base, plan } of group) {
-      const before = this.writesOf(index);
+    for (const { index, base, plan, before } of group) {
       const held = this.blocks.get(index);
       const bytes = held ?? (await this.dirtyContent(index));
       const part = runsOf(bytes, plan.runs);
@@ -296,6 +314,7 @@ export class VersionedFile extends CachedFile {
       };
       await this.putManifest(next);
       this.uploadedBlocks.clear();
+      this.shrunkTo = Infinity;
     } catch (err) {
       this.lost();
       throw Object.assign(err as object, { stateDropped: true }); // the main thread drops its copy too
@@ -325,6 +344,7 @@ export class VersionedFile extends CachedFile {
   private forgetWrites(): void {
     this.dropCache();
     this.uploadedBlocks.clear();
+    this.shrunkTo = Infinity;
     this.size = this.manifest?.size ?? 0;
     this.stored = this.manifest?.blocks.length ?? 0;
   }
