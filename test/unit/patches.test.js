@@ -163,6 +163,34 @@ describe('a versioned database with patches', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a block patched while it waited in the spill file is on disk for the next page written to it', async () => {
+    const s3 = new MemoryObjects();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patches-'));
+    const disk = new DiskCache(dir, 1 << 20, 'ns', s3.counters);
+    const files = table(s3, disk);
+    const { id } = await files.open('db', DB);
+    const model = new Uint8Array(4 * B);
+    await transaction(files, id, model, [0, 1, 2, 3].map((i) => [i * B, fill(B, i + 1)]));
+    await files.beginWrite(id);
+    await files.write(id, B + 10, fill(5, 42));
+    model.set(fill(5, 42), B + 10);
+    expect(await files.handle(id).spill(0)).toBe(true);
+    await files.sync(id);
+    await files.endWrite(id);
+    expect((await manifestOf(s3)).blocks[1].patches).toHaveLength(1);
+    await disk.flush();
+    files.handle(id).evictClean();
+    await files.beginWrite(id);
+    expect(await files.applyWrites(id, 4 * B, [{ index: 1, offset: 100, bytes: fill(3, 43) }])).toEqual([]);
+    model.set(fill(3, 43), B + 100);
+    await files.sync(id);
+    await files.endWrite(id);
+    expect((await manifestOf(s3)).blocks[1].patches).toHaveLength(2);
+    expect(await coldRead(s3, 4 * B)).toEqual(model);
+    await files.close(id);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test('a block truncated away and written again in one transaction is no patch of its old object', async () => {
     const { s3, files, id, model } = await fourBlocks();
     await files.beginWrite(id);

@@ -248,8 +248,8 @@ export class VersionedFile extends CachedFile {
 
   /**
    * The changes of several blocks as one patch object: each block's runs one after another.
-   * A spilled block's bytes are read for its runs and its CRC32, and not kept: it leaves
-   * memory clean, as if evicted.
+   * A spilled block's bytes are read for its runs, its CRC32 and the disk cache, and not
+   * kept: it leaves memory clean, as if evicted.
    */
   private async uploadPatch(group: PatchItem[], commit: number): Promise<void> {
     const key = newPatchKey(commit);
@@ -262,7 +262,12 @@ export class VersionedFile extends CachedFile {
       const part = runsOf(bytes, plan.runs);
       parts.push(part);
       const patches = [...(plan.replaces ? [] : (base.patches ?? [])), { key, off, runs: plan.runs }];
-      items.push({ index, base, before, held, sum: crc32(bytes), patches });
+      const sum = crc32(bytes);
+      // On this machine's disk now, under the name of the entry to be (unique, so harmless if
+      // the upload fails): a spilled block's bytes are not kept until the PUT's end, and a
+      // page written to it later is applied over this copy (applyWrites).
+      if (this.immutable(index)) this.ctx.disk?.put(this.localKey({ key: base.key, patches }), bytes, sum);
+      items.push({ index, base, before, held, sum, patches });
       off += part.length;
     }
     const body = new Uint8Array(off);
@@ -278,7 +283,6 @@ export class VersionedFile extends CachedFile {
         patchedCrc32: crc32Hex(sum),
       };
       this.uploadedBlocks.set(index, entry);
-      if (held && this.immutable(index)) this.ctx.disk?.put(this.localKey(entry), held, sum);
     }
   }
 
