@@ -6,6 +6,10 @@ const { MemoryObjects } = require('../../dist/store/memory-objects');
 const { parseManifest, listedKeys } = require('../../dist/store/versioned/manifest');
 const { resolveManifest, MAP_FROM_BLOCKS, MAP_PAGE_BLOCKS, MAX_CHANGED } = require('../../dist/store/versioned/manifest-map');
 const { collectGarbage } = require('../../dist/store/versioned/gc');
+const { DiskCache } = require('../../dist/store/disk-cache');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { DB, versionedTable, transaction, coldRead: coldReadOf } = require('../support/file-tables');
 
 const B = 16;
@@ -118,6 +122,30 @@ test('shrinking below the threshold stores the entries inline again; growing bac
   await files.close(id);
 });
 
+test("map pages are kept on this machine's disk: a second reader there GETs none", async () => {
+  const { s3, files, id, model } = await database(MAP_PAGE_BLOCKS + 10);
+  await files.close(id);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'map-pages-'));
+  const disk = new DiskCache(dir, 1 << 22, 'ns', s3.counters);
+  const gets = [];
+  const get = s3.get.bind(s3);
+  s3.get = (key, range) => (gets.push(key), get(key, range));
+  const read = async () => {
+    const t = versionedTable(s3, B, disk);
+    const { id: r } = await t.open('db', DB);
+    const got = await t.handle(r).read(0, model.length);
+    await t.close(r);
+    return got;
+  };
+  expect(await read()).toEqual(model);
+  expect(gets.filter((k) => k.includes('/v/map.'))).toHaveLength(2);
+  await disk.flush();
+  gets.length = 0;
+  expect(await read()).toEqual(model);
+  expect(gets.filter((k) => k.includes('/v/map.'))).toEqual([]);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('a damaged map page is refused, naming it; a vanished one too', async () => {
   const { s3, files, id, model } = await database(MAP_FROM_BLOCKS + 1);
   await files.close(id);
@@ -148,8 +176,9 @@ describe('a mapped root', () => {
   test.each([
     ['an empty map', { ...base, map: [], changed: [] }, /map is \[\]/],
     ['a page without a CRC', { ...base, map: [{ key: 'v/map.1.aa', count: 10 }], changed: [] }, /map page 0 is/],
-    ['a changed entry past the end', { ...base, map: [{ key: 'v/map.1.aa', count: 10, crc32: '00000000' }], changed: [{ index: 10, key: 'v/x', size: 8 }] }, /index 10/],
-    ['no changed list', { ...base, map: [{ key: 'v/map.1.aa', count: 10, crc32: '00000000' }] }, /changed is undefined/],
+    ['a page without its size', { ...base, map: [{ key: 'v/map.1.aa', count: 10, crc32: '00000000' }], changed: [] }, /map page 0 is/],
+    ['a changed entry past the end', { ...base, map: [{ key: 'v/map.1.aa', count: 10, size: 9, crc32: '00000000' }], changed: [{ index: 10, key: 'v/x', size: 8 }] }, /index 10/],
+    ['no changed list', { ...base, map: [{ key: 'v/map.1.aa', count: 10, size: 9, crc32: '00000000' }] }, /changed is undefined/],
   ])('refuses %s', (_what, body, error) => {
     expect(() => parseManifest('k', enc(body))).toThrow(error);
   });

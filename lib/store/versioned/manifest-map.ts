@@ -8,6 +8,7 @@
 import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
 import type { ObjectStore } from '../object-store';
+import type { DiskCache } from '../disk-cache';
 import {
   badManifest,
   blockBytes,
@@ -70,7 +71,7 @@ export function storeManifest(m: Manifest, base: Manifest | null): StoredManifes
       const body = encoder.encode(JSON.stringify({ format: PAGE_FORMAT, blocks: entries.map((b, k) => encodeEntry(b, blockBytes(m, first + k))) }));
       const key = newMapPageKey(m.commit);
       pages.push({ key, body });
-      map.pages.push({ key, count: entries.length, crc32: crc32Hex(crc32(body)) });
+      map.pages.push({ key, count: entries.length, size: body.length, crc32: crc32Hex(crc32(body)) });
     }
     changed = [];
   }
@@ -97,10 +98,11 @@ function keptPage(old: ManifestMap, first: number, entries: BlockEntry[]): MapPa
 
 /**
  * The whole manifest of a root parsed with its pages unread (parseManifest's `unresolved`):
- * the pages are read (those `previous` had are taken from it), checked against the CRC32 the
+ * the pages are read (those `previous` had are taken from it, the others from this
+ * machine's `disk` if it has them, else from S3), checked against the size and CRC32 the
  * root records, and the changed entries laid over theirs. Other manifests come back as they are.
  */
-export async function resolveManifest(s3: ObjectStore, name: string, m: Manifest, previous?: Manifest | null): Promise<Manifest> {
+export async function resolveManifest(s3: ObjectStore, name: string, m: Manifest, previous?: Manifest | null, disk?: DiskCache): Promise<Manifest> {
   const u = m.unresolved;
   if (!u) return m;
   const known = new Map<string, BlockEntry[]>();
@@ -111,7 +113,7 @@ export async function resolveManifest(s3: ObjectStore, name: string, m: Manifest
   }
   const count = Math.ceil(m.size / m.blockSize);
   const firsts = u.pages.map((_, j) => u.pages.slice(0, j).reduce((n, p) => n + p.count, 0));
-  const lists = await Promise.all(u.pages.map((p, j) => known.get(p.key) ?? readPage(s3, name, p, firsts[j], m, u.changed)));
+  const lists = await Promise.all(u.pages.map((p, j) => known.get(p.key) ?? readPage(s3, disk, name, p, firsts[j], m, u.changed)));
   const entries = lists.flat();
   const blocks: BlockEntry[] = [];
   for (let i = 0; i < count; i++) {
@@ -123,16 +125,28 @@ export async function resolveManifest(s3: ObjectStore, name: string, m: Manifest
   return { ...rest, blocks, map: { pages: u.pages, entries } };
 }
 
-/** A map page's entries (blocks `first`, ...), checked. */
-async function readPage(s3: ObjectStore, name: string, p: MapPageRef, first: number, m: Manifest, changed: Map<number, BlockEntry>): Promise<BlockEntry[]> {
-  const key = `${name}/${p.key}`;
+/** A map page's bytes, checked: from this machine's disk (pages never change), else from S3. */
+async function pageBytes(s3: ObjectStore, disk: DiskCache | undefined, name: string, key: string, p: MapPageRef): Promise<Uint8Array> {
+  const local = await disk?.get(key, p.size);
+  if (local && crc32Hex(local.crc32) === p.crc32) return local.bytes;
   const got = await s3.get(key);
   if (!got) throw new S3VFSError(`map page ${key} of '${name}' has vanished from the bucket: deleted by another client, or by vfs.gc with an olderThan shorter than this read?`, 'EVANISHED');
-  if (crc32Hex(crc32(got.body)) !== p.crc32) throw new S3VFSError(`map page ${key} of '${name}' is damaged: its CRC32 is not the ${p.crc32} the manifest records`, 'ECORRUPT');
+  const sum = crc32(got.body);
+  if (got.body.length !== p.size || crc32Hex(sum) !== p.crc32) {
+    throw new S3VFSError(`map page ${key} of '${name}' is damaged: not the ${p.size} bytes with CRC32 ${p.crc32} the manifest records`, 'ECORRUPT');
+  }
+  disk?.put(key, got.body, sum);
+  return got.body;
+}
+
+/** A map page's entries (blocks `first`, ...), checked. */
+async function readPage(s3: ObjectStore, disk: DiskCache | undefined, name: string, p: MapPageRef, first: number, m: Manifest, changed: Map<number, BlockEntry>): Promise<BlockEntry[]> {
+  const key = `${name}/${p.key}`;
+  const body = await pageBytes(s3, disk, name, key, p);
   const bad = badManifest(key);
   let page: { format?: unknown; blocks?: unknown };
   try {
-    page = JSON.parse(new TextDecoder().decode(got.body));
+    page = JSON.parse(new TextDecoder().decode(body));
   } catch (err) {
     throw bad((err as Error).message);
   }

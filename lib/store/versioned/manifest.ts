@@ -96,7 +96,8 @@ export interface Manifest {
 export interface MapPageRef {
   key: string;
   count: number;
-  /** The CRC32 of the page object's bytes. */
+  /** The page object's bytes, and their CRC32. */
+  size: number;
   crc32: string;
 }
 
@@ -218,11 +219,12 @@ export function badManifest(key: string): (what: string) => S3VFSError {
 /** A mapped manifest's root: its map pages and the entries changed since they were written. */
 function parseMapRoot(m: Manifest, map: unknown, changed: unknown, bad: (what: string) => S3VFSError): Unresolved {
   if (!Array.isArray(map) || map.length === 0) throw bad(`map is ${JSON.stringify(map)}`);
-  const pages = map.map((p: { key?: unknown; count?: unknown; crc32?: unknown }, j) => {
-    if (!isRelativeKey(p?.key) || !Number.isSafeInteger(p.count) || (p.count as number) <= 0 || !isCrc(p.crc32, false)) {
+  const pages = map.map((p: { key?: unknown; count?: unknown; size?: unknown; crc32?: unknown }, j) => {
+    const positive = (v: unknown) => Number.isSafeInteger(v) && (v as number) > 0;
+    if (!isRelativeKey(p?.key) || !positive(p.count) || !positive(p.size) || !isCrc(p.crc32, false)) {
       throw bad(`map page ${j} is ${JSON.stringify(p)}`);
     }
-    return { key: p.key, count: p.count as number, crc32: p.crc32 as string };
+    return { key: p.key, count: p.count as number, size: p.size as number, crc32: p.crc32 as string };
   });
   if (!Array.isArray(changed)) throw bad(`changed is ${JSON.stringify(changed)}`);
   const count = Math.ceil(m.size / m.blockSize);

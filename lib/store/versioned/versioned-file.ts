@@ -82,7 +82,7 @@ export class VersionedFile extends CachedFile {
 
   private async apply(got: GetResult): Promise<void> {
     const parsed = got ? parseManifest(manifestKey(this.name), got.body) : null;
-    const manifest = parsed && (await resolveManifest(this.ctx.s3, this.name, parsed, this.manifest));
+    const manifest = parsed && (await resolveManifest(this.ctx.s3, this.name, parsed, this.manifest, this.ctx.disk));
     this.dropCache();
     this.uploadedBlocks.clear();
     this.shrunkTo = Infinity;
