@@ -46,7 +46,7 @@ export interface Replacement {
 
 let nextOwnerId = 1;
 
-function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -268,12 +268,14 @@ export abstract class CachedFile implements CacheOwner {
 
   /** Written blocks at or past `count` (the file shrank): nothing to upload. */
   protected forgetDirtyFrom(count: number): void {
-    for (const i of [...this.dirty]) {
-      if (i < count) continue;
-      this.dirty.delete(i);
-      this.changed.delete(i);
-      this.spillFile?.delete(i);
-    }
+    for (const i of [...this.dirty]) if (i >= count) this.forgetDirty(i);
+  }
+
+  /** Block `index` is no longer written-and-not-uploaded, wherever it waited. */
+  private forgetDirty(index: number): void {
+    this.dirty.delete(index);
+    this.changed.delete(index);
+    this.spillFile?.delete(index);
   }
 
   /** A written block's bytes, from memory or from the spill file. */
@@ -371,9 +373,7 @@ export abstract class CachedFile implements CacheOwner {
    */
   protected uploaded(index: number, writesBefore: number, bytes: Uint8Array | undefined): boolean {
     if ((this.writes.get(index) ?? 0) !== writesBefore) return false;
-    this.dirty.delete(index);
-    this.changed.delete(index);
-    this.spillFile?.delete(index);
+    this.forgetDirty(index);
     // Without its bytes (a spilled block read in part), it leaves memory as if evicted; a
     // fetch of its older object still under way must not serve the next read.
     if (bytes) this.cacheClean(index, bytes);
@@ -729,9 +729,7 @@ export abstract class CachedFile implements CacheOwner {
       if (i >= count) {
         this.ctx.cache.remove(this.ownerId, i);
         this.blocks.delete(i);
-        this.dirty.delete(i);
-        this.changed.delete(i);
-        this.spillFile?.delete(i);
+        this.forgetDirty(i);
       }
     }
     this.size = newSize;

@@ -7,6 +7,7 @@ import { S3VFSError } from '../errors';
 import { SeedFile } from './compat/seed-file';
 import type { StoreContext } from './store-context';
 import { blockKey, blockPrefix } from './compat/block-layout';
+import { blockCount } from './blocks';
 import { emptyManifest, manifestKey, pageSizeOf, parseManifest, type Manifest } from './versioned/manifest';
 import { commitManifest } from './versioned/manifest-commit';
 
@@ -40,7 +41,7 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
   if (!header || new TextDecoder('latin1').decode(header.body.subarray(0, 16)) !== SQLITE_MAGIC) {
     throw new S3VFSError(`${blockKey(name, 0)} does not start with a SQLite header: '${name}' is not a SQLite database`, 'ENOTADB');
   }
-  const count = Math.ceil(seed.size / seed.B);
+  const count = blockCount(seed.size, seed.B);
   const manifest: Manifest = {
     ...emptyManifest(seed.B),
     pageSize: pageSizeOf(header.body),
@@ -61,7 +62,7 @@ export async function migrateToVersioned(ctx: StoreContext, name: string): Promi
 }
 
 function already(m: Manifest): MigrateReport {
-  return { migrated: false, size: m.size, blocks: Math.ceil(m.size / m.blockSize) };
+  return { migrated: false, size: m.size, blocks: blockCount(m.size, m.blockSize) };
 }
 
 /** SQLite's test: a journal whose first byte is not zero is hot (PERSIST mode zeroes it). */

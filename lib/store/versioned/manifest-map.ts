@@ -7,6 +7,7 @@
 // that follows commits reads a page again only after a checkpoint changed it.
 import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
+import { blockCount } from '../blocks';
 import type { ObjectStore } from '../object-store';
 import type { DiskCache } from '../disk-cache';
 import {
@@ -111,9 +112,15 @@ export async function resolveManifest(s3: ObjectStore, name: string, m: Manifest
     known.set(p.key, previous!.map!.entries.slice(at, at + p.count));
     at += p.count;
   }
-  const count = Math.ceil(m.size / m.blockSize);
-  const firsts = u.pages.map((_, j) => u.pages.slice(0, j).reduce((n, p) => n + p.count, 0));
-  const lists = await Promise.all(u.pages.map((p, j) => known.get(p.key) ?? readPage(s3, disk, name, p, firsts[j], m, u.changed)));
+  const count = blockCount(m.size, m.blockSize);
+  let first = 0;
+  const lists = await Promise.all(
+    u.pages.map((p) => {
+      const at = first;
+      first += p.count;
+      return known.get(p.key) ?? readPage(s3, disk, name, p, at, m, u.changed);
+    }),
+  );
   const entries = lists.flat();
   const blocks: BlockEntry[] = [];
   for (let i = 0; i < count; i++) {
@@ -152,7 +159,7 @@ async function readPage(s3: ObjectStore, disk: DiskCache | undefined, name: stri
   }
   if (page?.format !== PAGE_FORMAT || !Array.isArray(page.blocks) || page.blocks.length !== p.count) throw bad(`not a map page of ${p.count} entries`);
   // An entry the file no longer reads (past its end, or changed since) may have another size.
-  const count = Math.ceil(m.size / m.blockSize);
+  const count = blockCount(m.size, m.blockSize);
   const sizeOf = (i: number) => (i < count && !changed.has(i) ? blockBytes(m, i) : undefined);
   return page.blocks.map((raw, k) => parseEntry(raw, first + k, sizeOf(first + k), FORMAT_VERSION, bad));
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
+import { blockCount, blockLength } from '../blocks';
 
 export const FORMAT = 'sqlite-s3vfs/versioned';
 /** The newest version this library writes: 3 when a block has patches, else 2, which
@@ -199,7 +200,7 @@ export function parseManifest(key: string, bytes: Uint8Array): Manifest {
   }
   if (m.blockSize <= 0) throw bad('blockSize is 0');
   if (m.id !== undefined && typeof m.id !== 'string') throw bad(`id is ${JSON.stringify(m.id)}`);
-  const count = Math.ceil(m.size / m.blockSize);
+  const count = blockCount(m.size, m.blockSize);
   if (m.version === 3 && m.map !== undefined) {
     const { map, changed, blocks: _none, ...header } = m;
     return { ...header, version: FORMAT_VERSION, blocks: [], unresolved: parseMapRoot(m, map, changed, bad) };
@@ -227,7 +228,7 @@ function parseMapRoot(m: Manifest, map: unknown, changed: unknown, bad: (what: s
     return { key: p.key, count: p.count as number, size: p.size as number, crc32: p.crc32 as string };
   });
   if (!Array.isArray(changed)) throw bad(`changed is ${JSON.stringify(changed)}`);
-  const count = Math.ceil(m.size / m.blockSize);
+  const count = blockCount(m.size, m.blockSize);
   const entries = new Map<number, BlockEntry>();
   for (const c of changed as { index?: unknown }[]) {
     const i = c?.index;
@@ -276,7 +277,7 @@ export function parseEntry(raw: unknown, i: number, size: number | undefined, ve
 
 /** Bytes in block i of the database a manifest describes. */
 export function blockBytes(m: Pick<Manifest, 'size' | 'blockSize'>, i: number): number {
-  return Math.max(0, Math.min(m.blockSize, m.size - i * m.blockSize));
+  return blockLength(i, m.size, m.blockSize);
 }
 
 function isRelativeKey(k: unknown): k is string {

@@ -5,7 +5,7 @@
 import { crc32 } from 'node:zlib';
 import { S3VFSError } from '../../errors';
 import { blockCount } from '../blocks';
-import { CachedFile, type Replacement } from '../cached-file';
+import { CachedFile, concat, type Replacement } from '../cached-file';
 import type { StoreContext } from '../store-context';
 import { MemoryFile } from './memory-file';
 import { BusyError, Lease } from './lease';
@@ -176,7 +176,7 @@ export class VersionedFile extends CachedFile {
 
   /** Bytes in the object an entry names (a patched block's base may be shorter than it). */
   private baseSizeOf(index: number, e: BlockEntry): number {
-    return e.baseSize ?? Math.max(0, Math.min(this.B, (this.manifest?.size ?? 0) - index * this.B));
+    return e.baseSize ?? blockLength(index, this.manifest?.size ?? 0, this.B);
   }
 
   /**
@@ -270,9 +270,7 @@ export class VersionedFile extends CachedFile {
       items.push({ index, base, before, held, sum, patches });
       off += part.length;
     }
-    const body = new Uint8Array(off);
-    parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
-    await this.ctx.s3.put(`${this.name}/${key}`, body);
+    await this.ctx.s3.put(`${this.name}/${key}`, concat(parts));
     for (const { index, base, before, held, sum, patches } of items) {
       if (!this.uploaded(index, before, held)) continue;
       const entry: BlockEntry = {
