@@ -6,16 +6,17 @@
 export interface BridgeLayout {
   STATE: number; SEQ: number; REPLY_SEQ: number; OP: number; FILE_ID: number; ARG: number;
   LEN: number; STATUS: number; REPLY_LEN: number; ERROR_LEN: number; HEARTBEAT: number;
-  WORKER_DEAD: number; RESULT: number; DEATH_NOTE_LEN: number; RESULT2: number; RESULT3: number; INT32_SLOTS: number;
+  WORKER_DEAD: number; RESULT: number; DEATH_NOTE_LEN: number; NEWS: number; RESULT2: number; RESULT3: number; INT32_SLOTS: number;
   F64_OFFSET: number; F64_RESULT: number; HEADER_BYTES: number; DEATH_NOTE_BYTES: number; DATA_OFFSET: number;
   STATE_IDLE: number; STATE_REQUEST: number; STATE_REPLY: number;
   OP_OPEN: number; OP_CLOSE: number; OP_READ: number; OP_WRITE: number; OP_TRUNCATE: number;
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
   OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number; OP_WRITE_PAGES: number; READ_BLOCKS_PIECE: number;
+  READ_BLOCKS_FILE: number; READ_FILE_INDEX: number; READ_FILE_LENGTH: number; READ_FILE_FD: number; READ_FILE_BYTES: number;
   WRITE_RECORD_INDEX: number; WRITE_RECORD_OFFSET: number; WRITE_RECORD_LENGTH: number; WRITE_RECORD_HEADER: number;
   READ_WANT_OFFSET: number; READ_WANT_AMOUNT: number; READ_WANT_FLAGS: number; READ_WANT_BYTES: number;
-  READ_WANT_CACHE_FULL: number;
+  READ_WANT_CACHE_FULL: number; READ_WANT_FILE_OK: number;
 }
 
 export interface Binding {
@@ -37,5 +38,5 @@ export interface Binding {
   /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached,
    *  database pages SQLite wrote, payload bytes the bridge carried both ways, bytes held by
    *  memory journals]. */
-  cacheStats(name: string): [number, number, number, number, number, number];
+  cacheStats(name: string): [number, number, number, number, number, number, number];
 }

@@ -268,8 +268,8 @@ export class S3VFS {
   }
 
   private rawStats(): VfsStats {
-    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes] = this.closed ? [0, 0, 0, 0, 0] : binding().cacheStats(this.name);
-    return { ...this.counters.read(), mainCacheHits, mainCacheMisses, bridgeCrossings: this.bridge.crossings, bridgeBytes, pagesWritten };
+    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes, , mainDiskReads] = this.closed ? [0, 0, 0, 0, 0, 0, 0] : binding().cacheStats(this.name);
+    return { ...this.counters.read(), mainCacheHits, mainCacheMisses, mainDiskReads, bridgeCrossings: this.bridge.crossings, bridgeBytes, pagesWritten };
   }
 
   resetStats(): void {

@@ -21,6 +21,10 @@ export interface VfsStats {
   /** Reads that the main thread's block cache served, and those that crossed to the worker for blocks. */
   mainCacheHits: number;
   mainCacheMisses: number;
+  /** Of the hits, reads the main thread made itself from blocks' files in this machine's disk
+   *  cache (the worker checked each file once): with a working set larger than the memory
+   *  cache, those blocks stay on disk, read as the OS serves a local database. */
+  mainDiskReads: number;
   /** Block lookups in the worker's cache. A miss starts a GET on demand; a block that
    *  read-ahead is already fetching counts as a hit. */
   cacheHits: number;

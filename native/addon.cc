@@ -141,13 +141,14 @@ Napi::Value DisarmDefault(const Napi::CallbackInfo& info) {
 }
 
 // cacheStats(name): [reads served by the main-thread cache, reads that crossed, bytes
-// cached, database pages written, bytes carried by the bridge, bytes of memory journals]
+// cached, database pages written, bytes carried by the bridge, bytes of memory journals,
+// of the reads served, those read from disk files]
 Napi::Value CacheStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   if (!StringArg(info, 0, "cacheStats(name)", &name)) return env.Undefined();
   Vfs* vfs = Find(name);
-  double values[] = {0, 0, 0, 0, 0, 0};
+  double values[] = {0, 0, 0, 0, 0, 0, 0};
   if (vfs) {
     values[0] = static_cast<double>(vfs->Cache().hits);
     values[1] = static_cast<double>(vfs->Cache().misses);
@@ -155,6 +156,7 @@ Napi::Value CacheStats(const Napi::CallbackInfo& info) {
     values[3] = static_cast<double>(vfs->Cache().pagesWritten);
     values[4] = static_cast<double>(vfs->Bridge_().bytes);
     values[5] = static_cast<double>(vfs->Cache().LocalBytes());
+    values[6] = static_cast<double>(vfs->Cache().diskReads);
   }
   Napi::Array out = Napi::Array::New(env, std::size(values));
   for (uint32_t i = 0; i < std::size(values); i++) out.Set(i, Napi::Number::New(env, values[i]));

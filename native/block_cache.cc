@@ -2,7 +2,11 @@
 
 #include "family.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace s3vfs {
@@ -31,11 +35,15 @@ int64_t CachedFile::BlockLength(int64_t index) const {
   return std::max<int64_t>(0, std::min(blockSize, size - index * blockSize));
 }
 
+CachedFile::~CachedFile() {
+  for (auto& kv : onDisk) close(kv.second.fd);
+}
+
 bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
   if (size < 0 || blockSize <= 0) return false;
   int64_t end = std::min<int64_t>(offset + amount, size);
   for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
-    if (!blocks.count(i)) return ReadPiece(cache, offset, amount, out);
+    if (!blocks.count(i)) return ReadPiece(cache, offset, amount, out) || ReadDisk(cache, offset, amount, out);
   }
   for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
     const std::vector<uint8_t>& b = blocks.at(i);
@@ -58,6 +66,37 @@ bool CachedFile::ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_
   if (end > offset) std::memcpy(out, it->second.data() + (offset - start), end - offset);
   cache.Touch(const_cast<CachedFile*>(this), BlockCache::PieceKey(start), offset);
   return true;
+}
+
+bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
+  if (onDisk.empty()) return false;
+  int64_t end = std::min<int64_t>(offset + amount, size);
+  int64_t index = offset / blockSize;
+  auto it = const_cast<CachedFile*>(this)->onDisk.find(index);
+  if (it == onDisk.end() || end > index * blockSize + it->second.length) return false;
+  for (int64_t at = offset; at < end;) {
+    ssize_t got = pread(it->second.fd, out + (at - offset), static_cast<size_t>(end - at), at - index * blockSize);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    at += got;
+  }
+  cache.TouchDisk(it->second);
+  cache.diskReads++;
+  return true;
+}
+
+void CachedFile::DropDisk(BlockCache& cache, int64_t first, int64_t last) {
+  if (onDisk.empty()) return;
+  std::vector<int64_t> gone;
+  for (const auto& kv : onDisk) {
+    if (kv.first >= first && kv.first <= last) gone.push_back(kv.first);
+  }
+  for (int64_t i : gone) cache.UnmapDisk(this, i);
+}
+
+bool CachedFile::LooseIn(int64_t index) const {
+  auto it = loose.lower_bound(index * blockSize);
+  return it != loose.end() && it->first < (index + 1) * blockSize;
 }
 
 void CachedFile::DropPieces(BlockCache& cache, int64_t first, int64_t last) {
@@ -105,6 +144,7 @@ void CachedFile::Write(BlockCache& cache, int64_t offset, const uint8_t* data, i
   int64_t end = offset + amount;
   int64_t oldSize = size;
   size = std::max(oldSize, end);
+  DropDisk(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
   PatchPieces(offset, end, data);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     auto it = blocks.find(i);
@@ -152,6 +192,7 @@ bool CachedFile::LooseFits(int64_t offset, int amount) const {
 
 void CachedFile::AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
   int64_t end = offset + amount;
+  DropDisk(cache, offset / blockSize, (end - 1) / blockSize);
   for (int64_t at = offset; at < end;) {
     int64_t stop = std::min(end, (at / blockSize + 1) * blockSize);
     auto slot = loose.try_emplace(at);
@@ -182,6 +223,7 @@ void CachedFile::WriteBack(BlockCache& cache, int64_t offset, const uint8_t* dat
   int64_t oldSize = size;
   size = std::max(oldSize, end);
   DropPieces(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
+  DropDisk(cache, std::min(offset, oldSize) / blockSize, (end - 1) / blockSize);
   for (int64_t i = std::min(offset, oldSize) / blockSize; i * blockSize < end; i++) {
     std::vector<uint8_t>& b = blocks[i];
     int64_t oldLen = static_cast<int64_t>(b.size());
@@ -217,6 +259,7 @@ void CachedFile::Truncate(BlockCache& cache, int64_t newSize) {
   size = newSize;
   int64_t count = blockSize > 0 ? (newSize + blockSize - 1) / blockSize : 0;
   DropPieces(cache, std::max<int64_t>(0, count - 1), INT64_MAX);
+  DropDisk(cache, std::max<int64_t>(0, count - 1), INT64_MAX);
   std::vector<int64_t> gone;
   for (auto& kv : blocks) if (kv.first >= count) gone.push_back(kv.first);
   for (int64_t i : gone) cache.Forget(this, i);
@@ -236,7 +279,16 @@ void CachedFile::Drop(BlockCache& cache) {
   for (auto& kv : blocks) all.push_back(kv.first);
   for (int64_t i : all) cache.Forget(this, i);
   DropPieces(cache, 0, INT64_MAX);
+  DropDisk(cache, 0, INT64_MAX);
   size = -1;
+  freshUntil = {};
+}
+
+BlockCache::BlockCache(size_t limitBytes) : limit_(limitBytes) {
+  recency_.SetProtectedLimit(static_cast<int64_t>(limitBytes) / 4 * 3);
+  struct rlimit rl;
+  rlim_t soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 1024;
+  diskLimit_ = static_cast<size_t>(std::min<rlim_t>(4096, std::max<rlim_t>(16, soft / 8)));
 }
 
 CachedFile* BlockCache::File(const std::string& name) {
@@ -346,6 +398,24 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   Resized(f, -static_cast<int64_t>(it->second.size()));
   f->blocks.erase(it);
   recency_.Remove({f, index});
+}
+
+void BlockCache::MapDisk(CachedFile* f, int64_t index, int fd, int64_t length) {
+  UnmapDisk(f, index);
+  diskOrder_.push_back({f, index});
+  f->onDisk[index] = DiskBlock{fd, length, std::prev(diskOrder_.end())};
+  while (diskOrder_.size() > diskLimit_) {
+    auto oldest = diskOrder_.front();
+    UnmapDisk(oldest.first, oldest.second);
+  }
+}
+
+void BlockCache::UnmapDisk(CachedFile* f, int64_t index) {
+  auto it = f->onDisk.find(index);
+  if (it == f->onDisk.end()) return;
+  close(it->second.fd);
+  diskOrder_.erase(it->second.order);
+  f->onDisk.erase(it);
 }
 
 void BlockCache::Evict(CachedFile* spareFile, int64_t spare) {

@@ -3,6 +3,7 @@
 // Writes land here first (dirty blocks) and cross to the worker in batches at SQLite's
 // sync points; the worker decides what to fetch and when to upload.
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -17,6 +18,7 @@
 namespace s3vfs {
 
 class BlockCache;
+struct CachedFile;
 
 // The bytes of one block written since it was last handed to the worker, as sorted,
 // disjoint [start, end) offsets within the block: a page changed in a 1 MiB block
@@ -31,8 +33,22 @@ struct DirtyRanges {
 // journal's 4-byte records cost far more than their bytes (a map node and a vector).
 inline int64_t LooseCost(int64_t bytes) { return bytes + 96; }
 
+// A block this thread reads from a file on this machine's disk (the disk cache's copy, which
+// the worker opened and checked against the block's CRC32): the descriptor is owned here.
+// Reading a page from it costs a system call and no crossing, so a working set larger than
+// the cache no longer crosses the bridge for every page, and takes no memory of the cache.
+struct DiskBlock {
+  int fd = -1;
+  int64_t length = 0;  // the block's bytes, from offset 0 of the file
+  std::list<std::pair<CachedFile*, int64_t>>::iterator order;  // in BlockCache's recency
+};
+
 // What the main thread knows of one file: shared by every handle open on that name.
 struct CachedFile {
+  CachedFile() = default;
+  CachedFile(const CachedFile&) = delete;
+  CachedFile& operator=(const CachedFile&) = delete;
+  ~CachedFile();
   std::string name;
   int64_t size = -1;        // -1: unknown, ask the worker
   int64_t blockSize = 0;
@@ -48,6 +64,14 @@ struct CachedFile {
   // per page), and every block or piece that arrives meanwhile is patched with them.
   std::map<int64_t, std::vector<uint8_t>> loose;
   int writerId = 0;         // the worker handle to hand them over with
+  // Until when a read transaction may begin without asking the worker (OP_BEGIN_READ's
+  // window, under maxStalenessMs), and the worker's NEWS as it was when it was asked: any
+  // news since ends the window.
+  std::chrono::steady_clock::time_point freshUntil{};
+  int32_t newsSeen = 0;
+  // Blocks read from files on this machine's disk, by index: only blocks with no write made
+  // here since (a write forgets the file first).
+  std::unordered_map<int64_t, DiskBlock> onDisk;
   // Kept in this thread's memory only (a versioned database's journal, which S3 never
   // needs): never fetched, handed over or evicted, and not counted against the limit.
   bool local = false;
@@ -60,6 +84,12 @@ struct CachedFile {
   // holds it all; false if not.
   bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
   bool ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  // Reads from the disk file of the one block that holds the range, if it has one.
+  bool ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  // Forgets (and closes) the disk files of blocks [first, last].
+  void DropDisk(BlockCache& cache, int64_t first, int64_t last);
+  // Whether a loose write lies in block `index`.
+  bool LooseIn(int64_t index) const;
   // Forgets the pieces that overlap blocks [first, last].
   void DropPieces(BlockCache& cache, int64_t first, int64_t last);
   // Applies a write to the pieces it overlaps: they stay valid (a page written through to
@@ -93,9 +123,7 @@ struct CachedFile {
 
 class BlockCache {
  public:
-  explicit BlockCache(size_t limitBytes) : limit_(limitBytes) {
-    recency_.SetProtectedLimit(static_cast<int64_t>(limitBytes) / 4 * 3);
-  }
+  explicit BlockCache(size_t limitBytes);
   CachedFile* File(const std::string& name);
   // Forgets the files SQLite derives from a database (its journal, ...: family.h).
   void DropFamily(const std::string& mainName);
@@ -108,6 +136,11 @@ class BlockCache {
   // Entry `index` (a block, or a PieceKey) is read at file offset `offset`.
   void Touch(CachedFile* f, int64_t index, int64_t offset) { recency_.Touch({f, index}, offset); }
   void Forget(CachedFile* f, int64_t index);
+  // Block `index` of `f` is read from descriptor `fd` from now on (owned here), closing the
+  // least recently read such file past the limit on open descriptors.
+  void MapDisk(CachedFile* f, int64_t index, int fd, int64_t length);
+  void UnmapDisk(CachedFile* f, int64_t index);
+  void TouchDisk(DiskBlock& d) { diskOrder_.splice(diskOrder_.end(), diskOrder_, d.order); }
   void Resized(const CachedFile* f, int64_t delta) { (f->local ? localBytes_ : bytes_) += delta; }
   // Bytes [start, end) of the block were written here.
   void MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end);
@@ -121,6 +154,8 @@ class BlockCache {
   int64_t Bytes() const { return bytes_; }
   int64_t LocalBytes() const { return localBytes_; }
   uint64_t hits = 0, misses = 0;
+  // Of the hits, those read from disk files (MapDisk).
+  uint64_t diskReads = 0;
   // Database pages SQLite wrote (xWrite calls on main databases), for stats().
   uint64_t pagesWritten = 0;
 
@@ -135,6 +170,10 @@ class BlockCache {
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
   // Clean blocks and pieces (dirty blocks leave only by being handed to the worker).
   SegmentedLru<CachedFile> recency_;
+  // Blocks read from disk files, least recently read first, and how many may be open: a
+  // share of the process's limit on descriptors, which SQLite and the program need too.
+  std::list<std::pair<CachedFile*, int64_t>> diskOrder_;
+  size_t diskLimit_;
 };
 
 }  // namespace s3vfs

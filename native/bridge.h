@@ -33,6 +33,8 @@ class Bridge {
   int32_t Result() const { return slots_[layout::RESULT]; }
   int32_t Result2() const { return slots_[layout::RESULT2]; }
   int32_t Result3() const { return slots_[layout::RESULT3]; }
+  // The worker's NEWS counter, which it bumps at any moment (not only in a reply).
+  int32_t News() const { return __atomic_load_n(&slots_[layout::NEWS], __ATOMIC_SEQ_CST); }
   double F64Result() const { return f64_[layout::F64_RESULT]; }
   int32_t ReplyLen() const { return slots_[layout::REPLY_LEN]; }
   const uint8_t* Data() const { return data_; }

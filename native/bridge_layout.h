@@ -26,14 +26,17 @@
   X(RESULT2, 14)       /* reply: a second integer (block size at open) */                        \
   X(RESULT3, 15)       /* reply: a third integer (OP_OPEN: 1 for a file kept in the main    */   \
                        /* thread's memory only, a versioned database's journal)             */   \
-  X(INT32_SLOTS, 16)                                                                             \
+  X(NEWS, 16)          /* bumped by the worker when a read transaction would find what it   */  \
+                       /* holds changed (a refresh in the background saw a commit): ends    */  \
+                       /* every OP_BEGIN_READ freshness window                               */  \
+  X(INT32_SLOTS, 17)                                                                             \
   /* Float64Array slot indices (byte offset = index * 8), after the int32 slots. */             \
-  X(F64_OFFSET, 8)     /* request: file offset, first block or new size (see the op) */          \
-  X(F64_RESULT, 9)     /* reply: file size */                                                    \
-  X(HEADER_BYTES, 80)                                                                            \
+  X(F64_OFFSET, 9)     /* request: file offset, first block or new size (see the op) */          \
+  X(F64_RESULT, 10)    /* reply: file size */                                                    \
+  X(HEADER_BYTES, 96)                                                                            \
   /* Why the worker died, kept apart from the data area, which every request overwrites. */     \
   X(DEATH_NOTE_BYTES, 4096)                                                                      \
-  X(DATA_OFFSET, 80 + 4096) /* the data area starts here: HEADER_BYTES + DEATH_NOTE_BYTES */     \
+  X(DATA_OFFSET, 96 + 4096) /* the data area starts here: HEADER_BYTES + DEATH_NOTE_BYTES */     \
   /* STATE values. */                                                                            \
   X(STATE_IDLE, 0)                                                                               \
   X(STATE_REQUEST, 1)                                                                            \
@@ -50,14 +53,16 @@
   X(OP_ACCESS, 8)      /* data: file name; ARG: access flags -> RESULT: 0/1 */                   \
   X(OP_DELETE, 9)      /* data: file name */                                                     \
   X(OP_BEGIN_READ, 10) /* a SHARED lock from NONE: revalidate -> RESULT: 1 if changed, */        \
-                       /* F64_RESULT: size */                                                    \
+                       /* RESULT2: ms for which later read transactions may skip this op    */  \
+                       /* (maxStalenessMs) while NEWS stays as it was, F64_RESULT: size     */  \
   X(OP_END_WRITE, 11)  /* a connection left RESERVED or higher: a seed-layout family goes up; */ \
                        /* a versioned database drops writes never committed -> RESULT: 1 if so */ \
   X(OP_READ_BLOCKS, 12) /* F64_OFFSET: first block, ARG: blocks needed; data (optional): a   */  \
                        /* READ_WANT record -> data: RESULT whole blocks from there (more if  */  \
                        /* the worker has them), F64_RESULT: size; or, when RESULT is         */  \
                        /* READ_BLOCKS_PIECE, data: int64 start, then bytes of one block from */  \
-                       /* there that cover what the read wants (a range GET)                 */  \
+                       /* there that cover what the read wants (a range GET); or, when       */  \
+                       /* RESULT is READ_BLOCKS_FILE, data: a READ_FILE record                */  \
   X(OP_WRITE_BLOCKS, 13) /* data: ARG WRITE_RECORDs; F64_OFFSET: the file's new size ->     */  \
                        /* RESULT: how many of those blocks the worker lacks to apply a       */  \
                        /* partial record to, data: their int64 indexes (the main thread      */  \
@@ -73,6 +78,15 @@
                        /* not hold (written while its cache was full), in the order made;    */  \
                        /* the worker applies each, reading the rest of its block if it must  */  \
   X(READ_BLOCKS_PIECE, -1) /* OP_READ_BLOCKS' RESULT when the reply is a piece of a block */      \
+  X(READ_BLOCKS_FILE, -2) /* OP_READ_BLOCKS' RESULT when the reply is a file on this machine's */ \
+                          /* disk that holds the block, checked: the main thread reads it    */ \
+  /* A READ_FILE record (a READ_BLOCKS_FILE reply), little-endian. The worker opened the     */ \
+  /* file and checked its bytes against the block's CRC32; the main thread duplicates the    */ \
+  /* descriptor (threads share them) before its next request, when the worker closes it.    */ \
+  X(READ_FILE_INDEX, 0)     /* int64 block index */                                              \
+  X(READ_FILE_LENGTH, 8)    /* int64 bytes of the block, from offset 0 of the file */            \
+  X(READ_FILE_FD, 16)       /* int32 file descriptor */                                          \
+  X(READ_FILE_BYTES, 20)                                                                         \
   /* A WRITE_RECORD (OP_WRITE_BLOCKS, OP_WRITE_PAGES), little-endian: where each field      */ \
   /* starts, and its size.                                                                   */ \
   X(WRITE_RECORD_INDEX, 0)  /* int64 block index */                                              \
@@ -85,7 +99,9 @@
   X(READ_WANT_FLAGS, 12)    /* int32 READ_WANT_ bits below */                                    \
   X(READ_WANT_BYTES, 16)                                                                         \
   X(READ_WANT_CACHE_FULL, 1) /* the main thread's cache is full: a piece of a block read out  */ \
-                             /* of sequence serves better than the whole block               */
+                             /* of sequence serves better than the whole block               */ \
+  X(READ_WANT_FILE_OK, 2)    /* the main thread would take a READ_BLOCKS_FILE answer (it has */ \
+                             /* no write of its own in the block)                            */
 
 namespace s3vfs {
 namespace layout {
@@ -99,6 +115,7 @@ static_assert(INT32_SLOTS * 4 <= F64_OFFSET * 8, "the float64 slots follow the i
 static_assert((F64_RESULT + 1) * 8 <= HEADER_BYTES, "the slots fit in the header");
 static_assert(WRITE_RECORD_LENGTH + 4 == WRITE_RECORD_HEADER, "a write record's header ends after its length");
 static_assert(READ_WANT_FLAGS + 4 == READ_WANT_BYTES, "a read-want record ends after its flags");
+static_assert(READ_FILE_FD + 4 == READ_FILE_BYTES, "a read-file record ends after its descriptor");
 
 using Op = int32_t;
 

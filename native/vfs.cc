@@ -3,6 +3,9 @@
 #include "bridge_requests.h"
 #include "family.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <set>
@@ -192,6 +195,8 @@ int xClose(sqlite3_file* pf) {
   if (f->isMainDb) {
     vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
     vfs->RemoveOpen(f->name);
+    // The next open checks the database afresh anyway: its disk files need not stay open.
+    if (!vfs->IsOpenMain(f->name)) f->cached->DropDisk(vfs->Cache(), 0, INT64_MAX);
   } else {
     vfs->FileClosed();
   }
@@ -225,6 +230,9 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
     int32_t flags = CacheFull(f->vfs->Cache(), cf) ? layout::READ_WANT_CACHE_FULL : 0;
+    // A file on disk holds the block as the worker has it: not with writes made here.
+    int64_t index = wantOffset / cf->blockSize;
+    if (!cf->dirty.count(index) && !cf->LooseIn(index)) flags |= layout::READ_WANT_FILE_OK;
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
     std::memcpy(want + layout::READ_WANT_FLAGS, &flags, 4);
@@ -237,6 +245,20 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   if (!cf->Pending()) cf->size = workerSize;
   const uint8_t* at = bridge.Data();
   const uint8_t* end = at + bridge.ReplyLen();
+  if (bridge.Result() == layout::READ_BLOCKS_FILE) {
+    if (end - at < layout::READ_FILE_BYTES) return SQLITE_IOERR_READ;
+    int64_t index, length;
+    int32_t fd;
+    std::memcpy(&index, at + layout::READ_FILE_INDEX, 8);
+    std::memcpy(&length, at + layout::READ_FILE_LENGTH, 8);
+    std::memcpy(&fd, at + layout::READ_FILE_FD, 4);
+    // The worker's descriptor stays the worker's (Node closes what a worker opened when it
+    // exits, and a worker closes it at its next request): this thread keeps a duplicate.
+    if (index != first || length != cf->BlockLength(index) || cf->dirty.count(index) || cf->LooseIn(index)) return SQLITE_OK;
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own >= 0) f->vfs->Cache().MapDisk(cf, index, own, length);
+    return SQLITE_OK;
+  }
   if (bridge.Result() == layout::READ_BLOCKS_PIECE) {
     int64_t start;
     if (end - at < 8) return SQLITE_IOERR_READ;
@@ -267,6 +289,8 @@ int xRead(sqlite3_file* pf, void* buf, int amount, sqlite3_int64 offset) {
     return ShortRead(cf, out, amount, offset);
   }
   cache.misses++;
+  // A disk file that failed to read is forgotten: the worker answers for the block again.
+  if (cf->blockSize > 0) cf->DropDisk(cache, offset / cf->blockSize, offset / cf->blockSize);
   if (cf->size >= 0 && cf->blockSize > 0) {
     int64_t first = offset / cf->blockSize;
     int64_t last = (std::min<int64_t>(offset + amount, cf->size) - 1) / cf->blockSize;
@@ -395,14 +419,24 @@ int xFileSize(sqlite3_file* pf, sqlite3_int64* size) {
   return rc;
 }
 
+// Whether a read transaction may begin on what this thread holds without asking the worker:
+// within the window the worker gave (maxStalenessMs: what it holds is no older than that
+// allows until then), with no news from it since, and nothing written here pending.
+bool FreshWithoutAsking(S3File* f) {
+  const CachedFile* cf = f->cached;
+  return cf->size >= 0 && !cf->Pending() && cf->newsSeen == f->vfs->Bridge_().News() &&
+         std::chrono::steady_clock::now() < cf->freshUntil;
+}
+
 int xLock(sqlite3_file* pf, int level) {
   S3File* f = AsS3(pf);
   if (!f->isMainDb) return SQLITE_OK;
   int before = f->lockLevel;
   int rc = f->vfs->Locks().Lock(f->vfs->LockKey(f->name), f, &f->lockLevel, level);
-  if (rc == SQLITE_OK && before == SQLITE_LOCK_NONE) {
+  if (rc == SQLITE_OK && before == SQLITE_LOCK_NONE && !FreshWithoutAsking(f)) {
     // A new read transaction: the worker checks whether another process changed the
     // database since its cached copy was read.
+    int32_t news = f->vfs->Bridge_().News();  // before the call: news during it ends the window
     int vrc = Call(f, {layout::OP_BEGIN_READ}, SQLITE_IOERR_LOCK);
     if (vrc != SQLITE_OK) {
       f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
@@ -417,8 +451,13 @@ int xLock(sqlite3_file* pf, int level) {
       f->vfs->Cache().DropFamily(f->name);
     }
     if (!f->cached->Pending()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
+    f->cached->freshUntil = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, bridge.Result2()));
+    f->cached->newsSeen = news;
   }
   if (rc == SQLITE_OK && before < SQLITE_LOCK_RESERVED && level >= SQLITE_LOCK_RESERVED) {
+    // What this transaction writes is news the worker does not count: the next read
+    // transaction asks again.
+    f->cached->freshUntil = {};
     // A write transaction: the worker takes the database's write lease, if it has one.
     int wrc = Call(f, {layout::OP_BEGIN_WRITE}, SQLITE_IOERR_LOCK);
     if (wrc != SQLITE_OK) {

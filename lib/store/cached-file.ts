@@ -6,6 +6,7 @@
 // versioned/versioned-file.ts (a manifest of immutable blocks) and versioned/memory-file.ts
 // (a versioned database's journal, never uploaded). FileTable asks no file which layout it
 // is in: it asks the questions below.
+import fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { CacheOwner } from './block-cache';
 import { blockCount, blockLength } from './blocks';
@@ -24,17 +25,23 @@ export interface BlockWrite {
   bytes: Uint8Array;
 }
 
-/** The bytes a read wants, and whether the main thread's cache is full (a piece of a block
- *  then serves it better than the whole block). */
+/** The bytes a read wants, whether the main thread's cache is full (a piece of a block
+ *  then serves it better than the whole block), and whether it would read the block from a
+ *  file on this machine's disk itself. */
 export interface ReadWant {
   offset: number;
   amount: number;
   cacheFull?: boolean;
+  fileOk?: boolean;
 }
 
-/** What a read asked the worker for: whole blocks, or a piece of one (a range GET). */
-// Both hold views of cached blocks, valid until the next await: the bridge copies them at once.
-export type BlocksRead = { data: Uint8Array[]; count: number } | { piece: Uint8Array; start: number };
+/** What a read asked the worker for: whole blocks, a piece of one (a range GET), or an open
+ *  file on this machine's disk that holds one, checked (the caller closes the descriptor). */
+// Blocks and pieces are views of cached blocks, valid until the next await: the bridge copies them at once.
+export type BlocksRead =
+  | { data: Uint8Array[]; count: number }
+  | { piece: Uint8Array; start: number }
+  | { fd: number; index: number; length: number };
 
 /** A whole database written anew (vfs.deserialize): blocks from 1, then block 0 and the
  *  layout's commit; or abort, which removes what was uploaded. */
@@ -94,7 +101,15 @@ export abstract class CachedFile implements CacheOwner {
   /** When revalidate() last asked S3. */
   protected validatedAt = 0;
   /** What this file holds may not be what S3 holds (an upload failed): read S3 again. */
-  protected stale = false;
+  private isStale = false;
+  protected get stale(): boolean {
+    return this.isStale;
+  }
+  /** Becoming stale is news for the main thread, which may be skipping revalidation. */
+  protected set stale(value: boolean) {
+    this.isStale = value;
+    if (value) this.ctx.news();
+  }
   /** Blocks read in pieces: the next miss in one of them fetches it whole. */
   private readonly pieced = new Set<number>();
   /** How many blocks were read in pieces, and how many of them had to be fetched whole
@@ -142,6 +157,12 @@ export abstract class CachedFile implements CacheOwner {
   /** Checks whether another client changed the file since it was cached; true (and the
    *  cache dropped) if so. Asks S3 at most once per `within` ms. */
   abstract revalidate(within?: number): Promise<boolean>;
+
+  /** For how long from now read transactions may begin without revalidate(within), unless
+   *  the main thread hears news (StoreContext.news): none, unless the layout can say. */
+  freshForMs(_within: number): number {
+    return 0;
+  }
 
   /** Deletes the file from the bucket. */
   abstract remove(): Promise<void>;
@@ -489,7 +510,10 @@ export abstract class CachedFile implements CacheOwner {
    */
   async readBlocks(first: number, count: number, maxBytes: number, want?: ReadWant): Promise<BlocksRead> {
     const got = await this.blocksFor(first, count, maxBytes, want);
-    this.servedEnd = 'piece' in got ? got.start + got.piece.length : got.data.reduce((end, b) => end + b.length, first * this.B);
+    this.servedEnd =
+      'piece' in got ? got.start + got.piece.length
+      : 'fd' in got ? got.index * this.B + got.length
+      : got.data.reduce((end, b) => end + b.length, first * this.B);
     return got;
   }
 
@@ -502,8 +526,12 @@ export abstract class CachedFile implements CacheOwner {
     // cannot tell: lookups often land in the block after the last one, and blocks sent
     // ahead would make the next lookup look like the scan's next step.
     const scan = want !== undefined && want.offset === this.servedEnd;
-    const local = want?.cacheFull && count === 1 && !scan ? await this.pieceOfBlock(first, want) : undefined;
-    if (local) return local;
+    if (want && count === 1 && !scan) {
+      // A block held here goes across whole while the main thread's cache has room for it.
+      const fileOk = want.fileOk && (want.cacheFull || !this.blocks.has(first));
+      const local = (fileOk && (await this.fileOfBlock(first))) || (want.cacheFull && (await this.pieceOfBlock(first, want)));
+      if (local) return local;
+    }
     const parts: Uint8Array[] = [];
     let bytes = 0;
     const total = blockCount(this.size, this.B);
@@ -540,6 +568,39 @@ export abstract class CachedFile implements CacheOwner {
     this.lastBlock = index;
     this.window = 0;
     return { piece, start: range.start };
+  }
+
+  /**
+   * Block `index`'s file on this machine's disk, opened and checked, for a read out of
+   * sequence: the main thread then reads its pages from there itself, as the OS serves a
+   * local database from its page cache, and crosses the bridge for that block no more (with
+   * a working set larger than its cache, every read crossed for a piece, and a whole block
+   * cost a copy into new memory). Only a block as the layout lists it: one written since is
+   * not that file.
+   */
+  private async fileOfBlock(index: number): Promise<{ fd: number; index: number; length: number } | undefined> {
+    const disk = this.diskFor(index);
+    if (!disk || this.dirty.has(index)) return undefined;
+    const key = this.keyOf(index);
+    const length = blockLength(index, this.size, this.B);
+    const generation = this.generation;
+    const fd = await disk.openChecked(key, length, (bytes, sum) => {
+      try {
+        this.checkBlock(index, key, bytes, sum);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (fd === undefined) return undefined;
+    // Written, uploaded or dropped while the file was read: no longer that block.
+    if (generation !== this.generation || this.dirty.has(index) || !this.stillAt(index, key) || length !== blockLength(index, this.size, this.B)) {
+      fs.close(fd, () => undefined);
+      return undefined;
+    }
+    this.lastBlock = index;
+    this.window = 0;
+    return { fd, index, length };
   }
 
   /** The aligned range of rangeReadSize bytes of block `index` around a read; undefined when

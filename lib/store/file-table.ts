@@ -351,13 +351,14 @@ export class FileTable {
     return null;
   }
 
-  /** Start of a read transaction on a database: drop what another client made stale. */
-  async beginRead(id: number): Promise<boolean> {
+  /** Start of a read transaction on a database: drop what another client made stale. Says
+   *  whether it did, and for how long later ones may begin without asking (freshForMs). */
+  async beginRead(id: number): Promise<{ changed: boolean; freshForMs: number }> {
     const f = this.handle(id);
-    if (!(await f.revalidate(this.ctx.maxStalenessMs))) return false;
+    const changed = await f.revalidate(this.ctx.maxStalenessMs);
     // Its journal may have come or gone with the change.
-    for (const other of this.files.derivedOf(f.name)) if (other.openCount === 0) this.files.delete(other.name);
-    return true;
+    if (changed) for (const other of this.files.derivedOf(f.name)) if (other.openCount === 0) this.files.delete(other.name);
+    return { changed, freshForMs: f.freshForMs(this.ctx.maxStalenessMs) };
   }
 
   /** Forgets the closed files that belong to a database (its journal, ...). */

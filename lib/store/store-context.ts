@@ -27,4 +27,8 @@ export interface StoreContext {
   disk: DiskCache | undefined;
   /** Asks the server, once, whether it honours conditional writes (versioned layout). */
   conditional: ConditionalWritesProbe;
+  /** Tells the main thread that a read transaction would find a file changed (a refresh in
+   *  the background saw a commit, an upload failed): it ends every window in which the main
+   *  thread begins read transactions without asking (bridge slot NEWS). */
+  news(): void;
 }

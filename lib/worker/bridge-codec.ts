@@ -45,7 +45,18 @@ export function parseWant(payload: Uint8Array, L: BridgeLayout): ReadWant | unde
     offset: Number(view.getBigInt64(L.READ_WANT_OFFSET, true)),
     amount: view.getInt32(L.READ_WANT_AMOUNT, true),
     cacheFull: (view.getInt32(L.READ_WANT_FLAGS, true) & L.READ_WANT_CACHE_FULL) !== 0,
+    fileOk: (view.getInt32(L.READ_WANT_FLAGS, true) & L.READ_WANT_FILE_OK) !== 0,
   };
+}
+
+/** A READ_BLOCKS_FILE reply's payload: a READ_FILE record. */
+export function encodeFile(index: number, length: number, fd: number, L: BridgeLayout): Uint8Array {
+  const out = new Uint8Array(L.READ_FILE_BYTES);
+  const view = new DataView(out.buffer);
+  view.setBigInt64(L.READ_FILE_INDEX, BigInt(index), true);
+  view.setBigInt64(L.READ_FILE_LENGTH, BigInt(length), true);
+  view.setInt32(L.READ_FILE_FD, fd, true);
+  return out;
 }
 
 /** A READ_BLOCKS_PIECE reply's payload: int64 start, then the bytes from there (the piece

@@ -20,6 +20,7 @@ const s3 = new S3Objects(config.connection, counters);
 const diskCache = config.diskCache.maxBytes > 0
   ? new DiskCache(config.diskCache.dir, config.diskCache.maxBytes, `${describeEndpoint(config.connection.s3)}|${config.connection.bucket}`, counters)
   : undefined;
+const i32 = new Int32Array(config.sab);
 const files = new FileTable(
   {
     s3,
@@ -34,12 +35,12 @@ const files = new FileTable(
     disk: diskCache,
     spillDir: config.diskCache.dir,
     conditional: new ConditionalWritesProbe(s3, config.connection.bucket),
+    news: () => Atomics.add(i32, L.NEWS, 1),
   },
   config.connection.bucket,
 );
 const ops = bridgeOps(L, files, () => server.capacity);
 const server: BridgeServer = new BridgeServer(config.sab, L, ops.serve, ops.failureStatus);
-const i32 = new Int32Array(config.sab);
 
 // Atomics.waitAsync does not keep a worker alive; this timer does, and its ticks
 // show the main thread that the worker still runs.
@@ -58,6 +59,7 @@ async function shutdown(): Promise<void> {
   await files.exclusive(() => files.flushAll());
   await diskCache?.flush();
   server.stop();
+  ops.closeHanded();
   clearInterval(heartbeat);
   s3.destroy();
 }

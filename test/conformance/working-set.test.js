@@ -1,6 +1,6 @@
-// A working set larger than the main thread's cache: lookups that follow an index cross the
-// bridge as pieces, not as runs of whole blocks, and a scan does not push out the pages
-// that lookups keep using.
+// A working set larger than the main thread's cache: lookups that follow an index read the
+// blocks' files on this machine's disk, or without a disk cache cross the bridge as pieces,
+// not as runs of whole blocks; and a scan does not push out the pages that lookups keep using.
 const fs = require('node:fs');
 const path = require('node:path');
 const BetterSqlite3 = require('better-sqlite3');
@@ -63,24 +63,47 @@ describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
   });
 });
 
-// The versioned layout only: its blocks are kept on disk, so a miss costs a crossing. In the
-// seed layout, with nothing on disk, a miss the worker's memory cannot serve is a GET.
-test('reading a table in index order, many times the cache, crosses the bridge in pieces', async () => {
-  const layout = 'versioned';
-  const bytes = localDatabase();
-  const prefix = uniquePrefix('ws-index');
-  await makeVfs({ layout, blockSize: BLOCK }).deserialize(prefix, bytes);
-  const local = new BetterSqlite3(bytes);
-  const expected = local.prepare(INDEX_ORDER).get();
-  local.close();
-
-  const vfs = makeVfs(readerOptions(layout));
+// The versioned layout only: its blocks are kept on disk, so the main thread reads a miss
+// from the block's file there. In the seed layout, with nothing on disk, a miss the worker's
+// memory cannot serve is a GET.
+test('reading a table in index order, many times the cache, reads the blocks from their disk files', async () => {
+  const { prefix, expected } = await indexOrderDatabase();
+  const vfs = makeVfs(readerOptions('versioned'));
   const db = vfs.open(prefix, { readonly: true });
+  db.pragma('cache_size = 20');
   expect(db.prepare(INDEX_ORDER).get()).toEqual(expected);
   const s = vfs.stats();
+  // The working set really is larger than the cache: most pages came from the files.
+  expect(s.mainDiskReads).toBeGreaterThan(1000);
+  // Each block's file crossed once, as a descriptor; its pages did not cross at all.
+  expect(s.bridgeCrossings).toBeLessThan(s.mainDiskReads / 20);
+  expect(s.bridgeBytes).toBeLessThan(8 * BLOCK);
+  db.close();
+});
+
+test('without a disk cache, reading a table in index order, many times the cache, crosses the bridge in pieces', async () => {
+  // A twentieth of the table: each miss here may be a GET.
+  const sql = INDEX_ORDER.replace('k >= 0', 'k < 1000');
+  const { prefix, expected } = await indexOrderDatabase(sql);
+  const vfs = makeVfs({ ...readerOptions('versioned'), diskCacheSize: 0 });
+  const db = vfs.open(prefix, { readonly: true });
+  expect(db.prepare(sql).get()).toEqual(expected);
+  const s = vfs.stats();
   expect(s.mainCacheMisses).toBeGreaterThan(100); // the working set really is larger than the cache
+  expect(s.mainDiskReads).toBe(0);
   // A piece per miss, give or take the few whole blocks of a scan: runs of whole blocks
-  // sent ahead (as before) cost many times that, and push out what the next lookup needs.
+  // sent ahead cost many times that, and push out what the next lookup needs.
   expect(s.bridgeBytes / s.mainCacheMisses).toBeLessThan(3 * PIECE);
   db.close();
 });
+
+/** The database of localDatabase() in a versioned prefix, with the answer `sql` gives. */
+async function indexOrderDatabase(sql = INDEX_ORDER) {
+  const bytes = localDatabase();
+  const prefix = uniquePrefix('ws-index');
+  await makeVfs({ layout: 'versioned', blockSize: BLOCK }).deserialize(prefix, bytes);
+  const local = new BetterSqlite3(bytes);
+  const expected = local.prepare(sql).get();
+  local.close();
+  return { prefix, expected };
+}

@@ -21,6 +21,7 @@ function fileTable(s3, layout, blockSize, disk = undefined) {
     leaseTtlMs: 30_000,
     disk,
     conditional: new ConditionalWritesProbe(s3, 'bucket'),
+    news: () => undefined,
   }, 'bucket');
 }
 

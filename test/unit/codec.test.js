@@ -3,7 +3,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { binding } = require('../../dist/native');
-const { parseWrites, parseWant, decodeRequest } = require('../../dist/worker/bridge-codec');
+const { parseWrites, parseWant, decodeRequest, encodeFile } = require('../../dist/worker/bridge-codec');
 
 const L = binding().layout;
 
@@ -16,7 +16,7 @@ test('binding.layout has exactly the entries BridgeLayout in binding.d.ts declar
 });
 
 test('the layout is consistent: slots in the header, ops distinct, records end where their headers say', () => {
-  const int32Slots = ['STATE', 'SEQ', 'REPLY_SEQ', 'OP', 'FILE_ID', 'ARG', 'LEN', 'STATUS', 'REPLY_LEN', 'ERROR_LEN', 'HEARTBEAT', 'WORKER_DEAD', 'RESULT', 'DEATH_NOTE_LEN', 'RESULT2', 'RESULT3'];
+  const int32Slots = ['STATE', 'SEQ', 'REPLY_SEQ', 'OP', 'FILE_ID', 'ARG', 'LEN', 'STATUS', 'REPLY_LEN', 'ERROR_LEN', 'HEARTBEAT', 'WORKER_DEAD', 'RESULT', 'DEATH_NOTE_LEN', 'RESULT2', 'RESULT3', 'NEWS'];
   expect(new Set(int32Slots.map((k) => L[k])).size).toBe(int32Slots.length);
   expect(Math.max(...int32Slots.map((k) => L[k]))).toBe(L.INT32_SLOTS - 1);
   expect(L.F64_OFFSET * 8).toBeGreaterThanOrEqual(L.INT32_SLOTS * 4);
@@ -26,6 +26,7 @@ test('the layout is consistent: slots in the header, ops distinct, records end w
   expect(new Set(ops).size).toBe(ops.length);
   expect(L.WRITE_RECORD_HEADER).toBe(L.WRITE_RECORD_LENGTH + 4);
   expect(L.READ_WANT_BYTES).toBe(L.READ_WANT_FLAGS + 4);
+  expect(L.READ_FILE_BYTES).toBe(L.READ_FILE_FD + 4);
 });
 
 /** Records as C++ builds them (native/vfs.cc, SendWrites). */
@@ -65,14 +66,16 @@ test('cut, overlong or negative records are refused by name', () => {
   expect(() => parseWrites(payload, 1, L)).toThrow(/malformed/);
 });
 
-test('a read-want record gives the offset, amount and whether the main cache is full; any other payload is none', () => {
+test('a read-want record gives the offset, amount, whether the main cache is full and whether a file will do; any other payload is none', () => {
   const want = new Uint8Array(L.READ_WANT_BYTES);
   const view = new DataView(want.buffer);
   view.setBigInt64(L.READ_WANT_OFFSET, 5_000_000_000n, true);
   view.setInt32(L.READ_WANT_AMOUNT, 4096, true);
-  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: false });
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: false, fileOk: false });
   view.setInt32(L.READ_WANT_FLAGS, L.READ_WANT_CACHE_FULL, true);
-  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: true });
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: true, fileOk: false });
+  view.setInt32(L.READ_WANT_FLAGS, L.READ_WANT_FILE_OK, true);
+  expect(parseWant(want, L)).toEqual({ offset: 5_000_000_000, amount: 4096, cacheFull: false, fileOk: true });
   expect(parseWant(new Uint8Array(0), L)).toBeUndefined();
   expect(parseWant(new Uint8Array(L.READ_WANT_BYTES + 1), L)).toBeUndefined();
 });
@@ -109,4 +112,13 @@ test('a failed write of every kind reaches SQLite as SQLITE_IOERR_WRITE', () => 
   const C = require('../../dist/sqlite-codes');
   const { failureStatus } = bridgeOps(L, /** @type {any} */ ({}), () => 0); // no op is served
   for (const op of [L.OP_WRITE, L.OP_WRITE_BLOCKS, L.OP_WRITE_PAGES]) expect(failureStatus(op, new Error('disk full'))).toBe(C.SQLITE_IOERR_WRITE);
+});
+
+test('a read-file record carries the block index, its length and the descriptor where C++ reads them', () => {
+  const out = encodeFile(5_000_000_001, 1 << 20, 42, L);
+  expect(out.length).toBe(L.READ_FILE_BYTES);
+  const view = new DataView(out.buffer);
+  expect(view.getBigInt64(L.READ_FILE_INDEX, true)).toBe(5_000_000_001n);
+  expect(view.getBigInt64(L.READ_FILE_LENGTH, true)).toBe(BigInt(1 << 20));
+  expect(view.getInt32(L.READ_FILE_FD, true)).toBe(42);
 });

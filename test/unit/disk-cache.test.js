@@ -52,6 +52,35 @@ test('an entry put with a CRC32 that is not its own is refused when read (the tr
   expect([...(await c.get('db/v/e', 3)).bytes]).toEqual([9, 9, 9]);
 });
 
+test('openChecked hands over a descriptor only for a whole entry whose checksum and caller agree', async () => {
+  const c = cache(1 << 20);
+  const data = Uint8Array.from({ length: 10000 }, (_, i) => i % 251);
+  for (const key of ['db/v/ok', 'db/v/flipped', 'db/v/short', 'db/v/refused']) c.put(key, data);
+  await c.flush();
+  const seen = [];
+  const fd = await c.openChecked('db/v/ok', data.length, (bytes, sum) => {
+    seen.push(sum === crc32(data) && Buffer.compare(bytes, data) === 0);
+    return true;
+  });
+  expect(seen).toEqual([true]);
+  const page = Buffer.alloc(100);
+  fs.readSync(fd, page, 0, 100, 5000);
+  expect([...page]).toEqual([...data.subarray(5000, 5100)]);
+  fs.closeSync(fd);
+
+  const flipped = fs.readFileSync(c.pathOf('db/v/flipped'));
+  flipped[7000] ^= 4;
+  fs.writeFileSync(c.pathOf('db/v/flipped'), flipped);
+  fs.truncateSync(c.pathOf('db/v/short'), 9000);
+  const accept = () => true;
+  expect(await c.openChecked('db/v/flipped', data.length, accept)).toBeUndefined();
+  expect(await c.openChecked('db/v/short', data.length, accept)).toBeUndefined();
+  // The layout's own record (the manifest's CRC32) says no.
+  expect(await c.openChecked('db/v/refused', data.length, () => false)).toBeUndefined();
+  for (const key of ['db/v/flipped', 'db/v/short', 'db/v/refused']) expect(fs.existsSync(c.pathOf(key))).toBe(false);
+  expect(await c.openChecked('db/v/none', 1, accept)).toBeUndefined();
+});
+
 test('a cache whose directory has gone misses instead of recreating it', async () => {
   const c = cache(1 << 20);
   fs.rmSync(c.dir, { recursive: true });

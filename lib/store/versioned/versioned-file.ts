@@ -427,6 +427,18 @@ export class VersionedFile extends CachedFile {
     return await this.applyAnswer(await this.askManifest());
   }
 
+  /**
+   * For how long from now read transactions may begin without asking (the main thread
+   * then skips revalidate(within) until it hears news): until what this file holds was
+   * checked `within` ms ago. None while anything could make it change unasked: a commit
+   * of its own in preparation, a lease held (its next commit), a refresh's answer that shows
+   * a commit, not yet taken.
+   */
+  override freshForMs(within: number): number {
+    if (within <= 0 || this.stale || this.isDirty || this.lease.heldFresh || (this.refreshed && this.refreshed.got !== 'unchanged')) return 0;
+    return Math.max(0, Math.floor(within - (Date.now() - this.validatedAt)));
+  }
+
   private askManifest(): Promise<GetResult | 'unchanged'> {
     const key = manifestKey(this.name);
     return this.etag ? this.ctx.s3.getIfChanged(key, this.etag) : this.ctx.s3.get(key);
@@ -456,7 +468,9 @@ export class VersionedFile extends CachedFile {
       const at = Date.now();
       this.askManifest().then(
         (got) => {
-          if (this.etag === etag) this.refreshed = { got, at, etag };
+          if (this.etag !== etag) return;
+          this.refreshed = { got, at, etag };
+          if (got !== 'unchanged') this.ctx.news();
         },
         () => undefined, // the next read transaction asks itself
       );

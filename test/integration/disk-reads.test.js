@@ -1,0 +1,129 @@
+// The main thread reads pages from the disk cache's files itself: with a working set larger
+// than the memory cache, a block on this machine's disk is opened and checked by the worker
+// once, then read there without crossing the bridge. Reads stay correct through writes to
+// those blocks, a rollback, a shrink and another client's commit.
+const { makeVfs, closeAll, uniquePrefix, series, tempDir } = require('../support/helpers');
+
+afterAll(closeAll);
+
+const BLOCK = 64 << 10;
+const ROWS = 12000;
+// Far smaller than the database (about 2 MB): its cache is full after four blocks.
+const SMALL_CACHE = 4 * BLOCK;
+
+/** A versioned database of about 2 MB in blocks of 64 KiB, its blocks kept in `dir` too. */
+async function build(dir) {
+  const prefix = uniquePrefix('disk-reads');
+  const vfs = makeVfs({ layout: 'versioned', blockSize: BLOCK, cacheDir: dir, diskCacheSize: 64 << 20 });
+  const db = vfs.open(prefix);
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);
+    INSERT INTO t SELECT value, printf('%08d', value * 7919 % 100003) || hex(randomblob(60)) FROM ${series(ROWS)}`);
+  db.close();
+  await vfs.close(); // waits for the disk cache's writes
+  return prefix;
+}
+
+/** Opens with SQLite's own page cache nearly off: every page read is the VFS's. */
+function open(vfs, prefix, options) {
+  const db = vfs.open(prefix, options);
+  db.pragma('cache_size = 8');
+  return db;
+}
+
+/** Lookups that land all over the file: by key, and through the index. */
+function lookups(db) {
+  const byId = db.prepare('SELECT v FROM t WHERE id = ?').pluck();
+  const byV = db.prepare('SELECT id FROM t WHERE v >= ? ORDER BY v LIMIT 1').pluck();
+  const out = [];
+  for (let k = 1; k <= 300; k++) {
+    const id = 1 + ((k * 4111) % ROWS);
+    out.push(byId.get(id), byV.get(String((k * 337) % 100003).padStart(8, '0')));
+  }
+  return out;
+}
+
+test('a working set larger than the memory cache is read from the disk files: once they are open, no read crosses', async () => {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const control = makeVfs({ cacheDir: tempDir() });
+  const expected = lookups(open(control, prefix, { readonly: true }));
+
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE, maxStalenessMs: 60_000 });
+  const db = open(reader, prefix, { readonly: true });
+  expect(lookups(db)).toEqual(expected);
+  const first = reader.stats();
+  expect(first.get).toBeLessThanOrEqual(2); // the manifest: every block was on disk
+  expect(first.mainDiskReads).toBeGreaterThan(100);
+  // A block's file crosses as a descriptor, not as its bytes.
+  expect(first.bridgeBytes).toBeLessThan(ROWS * 100);
+
+  reader.resetStats();
+  expect(lookups(db)).toEqual(expected);
+  const again = reader.stats();
+  expect(again.mainDiskReads).toBeGreaterThan(100);
+  // Every page from memory or a file already open, and every read transaction within the
+  // freshness window: nothing crossed.
+  expect(again.bridgeCrossings).toBe(0);
+  expect(again.get + again.diskHits).toBe(0);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+});
+
+test('pages written over blocks read from disk files read back as written, through a rollback and a shrink', async () => {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const vfs = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  const db = open(vfs, prefix);
+  lookups(db);
+  expect(vfs.stats().mainDiskReads).toBeGreaterThan(100);
+  const get = db.prepare('SELECT v FROM t WHERE id = ?').pluck();
+
+  // Rows all over the file, in blocks whose files are open.
+  db.exec(`UPDATE t SET v = 'changed-' || id WHERE id % 97 = 0`);
+  const changed = () => Array.from({ length: Math.floor(ROWS / 97) }, (_, k) => get.get(97 * (k + 1)));
+  const written = Array.from({ length: Math.floor(ROWS / 97) }, (_, k) => `changed-${97 * (k + 1)}`);
+  expect(changed()).toEqual(written);
+  // Once the written blocks have left the memory cache (a scan), they are read again.
+  db.prepare('SELECT sum(length(v)) FROM t').get();
+  expect(changed()).toEqual(written);
+  expect(db.prepare(`SELECT count(*) FROM t WHERE v LIKE 'changed-%'`).pluck().get()).toBe(Math.floor(ROWS / 97));
+
+  const kept = get.get(89);
+  db.exec('BEGIN');
+  db.exec(`UPDATE t SET v = 'rolled back' WHERE id % 89 = 0`);
+  expect(get.get(89)).toBe('rolled back');
+  db.exec('ROLLBACK');
+  expect(get.get(89)).toBe(kept);
+  expect(db.prepare(`SELECT count(*) FROM t WHERE v = 'rolled back'`).pluck().get()).toBe(0);
+
+  db.exec(`DELETE FROM t WHERE id > ${ROWS / 4}; VACUUM`);
+  expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(ROWS / 4);
+  db.exec(`INSERT INTO t SELECT value + ${ROWS}, 'grown-' || value FROM ${series(2000)}`);
+  expect(db.prepare(`SELECT count(*) FROM t WHERE v LIKE 'grown-%'`).pluck().get()).toBe(2000);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  db.close();
+
+  // What a new reader finds in the bucket.
+  const check = makeVfs({ cacheDir: tempDir() }).open(prefix, { readonly: true });
+  expect(check.prepare('SELECT count(*) FROM t').pluck().get()).toBe(ROWS / 4 + 2000);
+  expect(check.prepare(`SELECT v FROM t WHERE id = 97`).pluck().get()).toBe('changed-97');
+  expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+});
+
+test("another client's commit ends the use of the files: the reader sees it at its next transaction", async () => {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  const r = open(reader, prefix, { readonly: true });
+  lookups(r);
+  expect(reader.stats().mainDiskReads).toBeGreaterThan(100);
+  const get = r.prepare('SELECT v FROM t WHERE id = ?').pluck();
+  const old = get.get(5000);
+
+  const writer = makeVfs({ cacheDir: tempDir() }).open(prefix);
+  writer.exec(`UPDATE t SET v = 'elsewhere-' || id WHERE id % 50 = 0`);
+  writer.close();
+  expect(get.get(5000)).toBe('elsewhere-5000');
+  expect(get.get(5001)).not.toBe('elsewhere-5001');
+  expect(old).not.toBe('elsewhere-5000');
+  expect(r.prepare(`SELECT count(*) FROM t WHERE v LIKE 'elsewhere-%'`).pluck().get()).toBe(ROWS / 50);
+});
