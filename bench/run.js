@@ -16,6 +16,7 @@ const { startDelayLine } = require('./delay-line');
 const { S3VFS } = require('..');
 const { shopWorkloads } = require('./shop-workloads');
 const { manifestScale } = require('./manifest-scale');
+const { growth } = require('./growth');
 const { timeIt, timeAsync } = require('./timing');
 
 const { values: opts } = parseArgs({
@@ -35,7 +36,7 @@ const LOOKUPS = QUICK ? 1_000 : 10_000;
 const SPARSE = QUICK ? 5 : 20;
 const LINK_MBPS = 80;
 const LATENCIES = (opts.latency ?? '0,20').split(',').map(Number);
-// --only table,shop,manifest: which groups of workloads run (default: all).
+// --only table,shop,manifest,growth: which groups of workloads run (default: all; growth at 0 ms only).
 const ONLY = opts.only?.split(',');
 // The shop database's scales: about 140 MB (larger than the default 64 MiB cache) and 35 MB.
 const SHOP_SCALES = QUICK ? [0.5, 0.1] : [1, 0.25];
@@ -250,6 +251,7 @@ async function main() {
       if (!ONLY || ONLY.includes('table')) await tableWorkloads({ latency, server, s3, mk, dir });
       if (!ONLY || ONLY.includes('shop')) await shopWorkloads({ latency, bucket: server.bucket, s3, dir, scales: SHOP_SCALES, record });
       if (!ONLY || ONLY.includes('manifest')) await manifestScale({ latency, bucket: server.bucket, s3, dir, record });
+      if ((!ONLY && latency === 0) || ONLY?.includes('growth')) await growth({ latency, bucket: server.bucket, s3, dir, record });
       await line?.close();
     }
   } finally {
@@ -312,7 +314,8 @@ function writeResults(started) {
       `Node ${process.version}, ${os.type()} ${os.release()}. S3 server: s3rver on loopback, latency added by a TCP delay line. ` +
       `Table workloads (a)-(g): block size ${BLOCK_SIZE ?? 'default (1 MiB)'}; cacheSize ${CACHE_SIZE / 2 ** 20} MiB; rows: ${ROWS} in transactions of ${TXN_ROWS}; lookups: ${LOOKUPS}. ` +
       'Shop workloads (h)-(o): default options (cacheSize 64 MiB, smaller than the larger database), each database new to the VFS and to the disk cache; (o) is the append of (m) in the seed (Python) layout. ' +
-      '(p): one-row commits on the 35 MB shop database and on copies whose header and manifest make it 1, 10 and 100 GiB (bench/manifest-scale.js; \'up per commit\' is the patch object and the manifest root).',
+      '(p): one-row commits on the 35 MB shop database and on copies whose header and manifest make it 1, 10 and 100 GiB (bench/manifest-scale.js; \'up per commit\' is the patch object and the manifest root). ' +
+      '(q): growth with the database (shop at 35 MB, 140 MB, 1 GB) and with cacheSize (bench/growth.js); in a full run at 0 ms only.',
     '',
     'Ratios are sqlite-s3vfs time / better-sqlite3 time on a local file, measured side by side in this run (the machine is shared and noisy).',
     'Both sides use better-sqlite3 defaults (journal_mode DELETE, synchronous FULL); (c) uses locking_mode=EXCLUSIVE on both sides.',
