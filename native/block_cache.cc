@@ -2,11 +2,9 @@
 
 #include "family.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
+#include "disk_file.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 namespace s3vfs {
@@ -36,7 +34,7 @@ int64_t CachedFile::BlockLength(int64_t index) const {
 }
 
 CachedFile::~CachedFile() {
-  for (auto& kv : onDisk) close(kv.second.fd);
+  for (auto& kv : onDisk) CloseFd(kv.second.fd);
 }
 
 bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
@@ -74,12 +72,7 @@ bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t
   int64_t index = offset / blockSize;
   auto it = const_cast<CachedFile*>(this)->onDisk.find(index);
   if (it == onDisk.end() || end > index * blockSize + it->second.length) return false;
-  for (int64_t at = offset; at < end;) {
-    ssize_t got = pread(it->second.fd, out + (at - offset), static_cast<size_t>(end - at), at - index * blockSize);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) return false;
-    at += got;
-  }
+  if (end > offset && !PreadAll(it->second.fd, out, static_cast<size_t>(end - offset), offset - index * blockSize)) return false;
   cache.TouchDisk(it->second);
   cache.diskReads++;
   return true;
@@ -286,9 +279,7 @@ void CachedFile::Drop(BlockCache& cache) {
 
 BlockCache::BlockCache(size_t limitBytes) : limit_(limitBytes) {
   recency_.SetProtectedLimit(static_cast<int64_t>(limitBytes) / 4 * 3);
-  struct rlimit rl;
-  rlim_t soft = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 1024;
-  diskLimit_ = static_cast<size_t>(std::min<rlim_t>(4096, std::max<rlim_t>(16, soft / 8)));
+  diskLimit_ = DiskFileLimit();
 }
 
 CachedFile* BlockCache::File(const std::string& name) {
@@ -413,7 +404,7 @@ void BlockCache::MapDisk(CachedFile* f, int64_t index, int fd, int64_t length) {
 void BlockCache::UnmapDisk(CachedFile* f, int64_t index) {
   auto it = f->onDisk.find(index);
   if (it == f->onDisk.end()) return;
-  close(it->second.fd);
+  CloseFd(it->second.fd);
   diskOrder_.erase(it->second.order);
   f->onDisk.erase(it);
 }

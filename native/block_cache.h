@@ -170,8 +170,8 @@ class BlockCache {
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
   // Clean blocks and pieces (dirty blocks leave only by being handed to the worker).
   SegmentedLru<CachedFile> recency_;
-  // Blocks read from disk files, least recently read first, and how many may be open: a
-  // share of the process's limit on descriptors, which SQLite and the program need too.
+  // Blocks read from disk files, least recently read first, and how many may be open
+  // (DiskFileLimit).
   std::list<std::pair<CachedFile*, int64_t>> diskOrder_;
   size_t diskLimit_;
 };

@@ -1,10 +1,8 @@
 #include "vfs.h"
 
 #include "bridge_requests.h"
+#include "disk_file.h"
 #include "family.h"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -232,7 +230,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
     int32_t flags = CacheFull(f->vfs->Cache(), cf) ? layout::READ_WANT_CACHE_FULL : 0;
     // A file on disk holds the block as the worker has it: not with writes made here.
     int64_t index = wantOffset / cf->blockSize;
-    if (!cf->dirty.count(index) && !cf->LooseIn(index)) flags |= layout::READ_WANT_FILE_OK;
+    if (kDiskFiles && !cf->dirty.count(index) && !cf->LooseIn(index)) flags |= layout::READ_WANT_FILE_OK;
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
     std::memcpy(want + layout::READ_WANT_FLAGS, &flags, 4);
@@ -255,7 +253,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
     // The worker's descriptor stays the worker's (Node closes what a worker opened when it
     // exits, and a worker closes it at its next request): this thread keeps a duplicate.
     if (index != first || length != cf->BlockLength(index) || cf->dirty.count(index) || cf->LooseIn(index)) return SQLITE_OK;
-    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    int own = DupFd(fd);
     if (own >= 0) f->vfs->Cache().MapDisk(cf, index, own, length);
     return SQLITE_OK;
   }
