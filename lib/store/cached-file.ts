@@ -526,10 +526,12 @@ export abstract class CachedFile implements CacheOwner {
     // cannot tell: lookups often land in the block after the last one, and blocks sent
     // ahead would make the next lookup look like the scan's next step.
     const scan = want !== undefined && want.offset === this.servedEnd;
-    if (want && count === 1 && !scan) {
-      // A block held here goes across whole while the main thread's cache has room for it.
-      const fileOk = want.fileOk && (want.cacheFull || !this.blocks.has(first));
-      const local = (fileOk && (await this.fileOfBlock(first))) || (want.cacheFull && (await this.pieceOfBlock(first, want)));
+    if (want && count === 1) {
+      // A block held here (or on its way) goes across whole while the main thread's cache has room for it;
+      // one on disk is read from there, in a scan too (a whole block crossing costs two
+      // copies into new memory, and its pages are read once).
+      const fileOk = want.fileOk && (want.cacheFull || (!this.blocks.has(first) && !this.fetching.has(first)));
+      const local = (fileOk && (await this.fileOfBlock(first))) || (want.cacheFull && !scan && (await this.pieceOfBlock(first, want)));
       if (local) return local;
     }
     const parts: Uint8Array[] = [];
@@ -571,8 +573,8 @@ export abstract class CachedFile implements CacheOwner {
   }
 
   /**
-   * Block `index`'s file on this machine's disk, opened and checked, for a read out of
-   * sequence: the main thread then reads its pages from there itself, as the OS serves a
+   * Block `index`'s file on this machine's disk, opened and checked: the main thread then
+   * reads its pages from there itself, as the OS serves a
    * local database from its page cache, and crosses the bridge for that block no more (with
    * a working set larger than its cache, every read crossed for a piece, and a whole block
    * cost a copy into new memory). Only a block as the layout lists it: one written since is

@@ -96,11 +96,11 @@ export class DiskCache {
    * new memory costs a page fault per 4 KiB, more than reading it.
    */
   async openChecked(key: string, length: number, accept: (bytes: Uint8Array, crc32: number) => boolean): Promise<number | undefined> {
+    // Misses are not counted here: the caller falls back to get(), which counts them.
     let fd: number;
     try {
       fd = await openFd(this.pathOf(key), 'r');
     } catch {
-      this.counters.add('diskMisses');
       return undefined;
     }
     const scratch = this.scratch.length >= length + TRAILER && !this.scratchBusy ? this.scratch : Buffer.allocUnsafeSlow(length + TRAILER);
@@ -114,12 +114,10 @@ export class DiskCache {
       if (sum === undefined || sum !== scratch.readUInt32LE(length) || !accept(scratch.subarray(0, length), sum)) {
         fs.close(fd, () => undefined);
         await this.drop(key);
-        this.counters.add('diskMisses');
         return undefined;
       }
     } catch {
       fs.close(fd, () => undefined);
-      this.counters.add('diskMisses');
       return undefined;
     } finally {
       if (own) this.scratchBusy = false;
