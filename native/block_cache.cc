@@ -5,6 +5,7 @@
 #include "disk_file.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 namespace s3vfs {
@@ -33,8 +34,15 @@ int64_t CachedFile::BlockLength(int64_t index) const {
   return std::max<int64_t>(0, std::min(blockSize, size - index * blockSize));
 }
 
+namespace {
+// Block files open in this process, across every VFS and thread: the budget DiskFileLimit
+// sets is the process's.
+std::atomic<size_t> g_diskFilesOpen{0};
+}  // namespace
+
 CachedFile::~CachedFile() {
   for (auto& kv : onDisk) CloseFd(kv.second.fd);
+  g_diskFilesOpen -= onDisk.size();
 }
 
 bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
@@ -393,18 +401,26 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
 
 void BlockCache::MapDisk(CachedFile* f, int64_t index, int fd, int64_t length) {
   UnmapDisk(f, index);
-  diskOrder_.push_back({f, index});
-  f->onDisk[index] = DiskBlock{fd, length, std::prev(diskOrder_.end())};
-  while (diskOrder_.size() > diskLimit_) {
+  // Room is made by closing this cache's least recently read; with none of its own open,
+  // and the process's budget spent by others, the block is read through the bridge.
+  while (g_diskFilesOpen >= diskLimit_ && !diskOrder_.empty()) {
     auto oldest = diskOrder_.front();
     UnmapDisk(oldest.first, oldest.second);
   }
+  if (g_diskFilesOpen >= diskLimit_) {
+    CloseFd(fd);
+    return;
+  }
+  g_diskFilesOpen++;
+  diskOrder_.push_back({f, index});
+  f->onDisk[index] = DiskBlock{fd, length, std::prev(diskOrder_.end())};
 }
 
 void BlockCache::UnmapDisk(CachedFile* f, int64_t index) {
   auto it = f->onDisk.find(index);
   if (it == f->onDisk.end()) return;
   CloseFd(it->second.fd);
+  g_diskFilesOpen--;
   diskOrder_.erase(it->second.order);
   f->onDisk.erase(it);
 }

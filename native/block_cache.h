@@ -137,7 +137,7 @@ class BlockCache {
   void Touch(CachedFile* f, int64_t index, int64_t offset) { recency_.Touch({f, index}, offset); }
   void Forget(CachedFile* f, int64_t index);
   // Block `index` of `f` is read from descriptor `fd` from now on (owned here), closing the
-  // least recently read such file past the limit on open descriptors.
+  // least recently read such file past the process's budget (or `fd`, with none to close).
   void MapDisk(CachedFile* f, int64_t index, int fd, int64_t length);
   void UnmapDisk(CachedFile* f, int64_t index);
   void TouchDisk(DiskBlock& d) { diskOrder_.splice(diskOrder_.end(), diskOrder_, d.order); }

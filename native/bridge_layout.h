@@ -54,7 +54,8 @@
   X(OP_DELETE, 9)      /* data: file name */                                                     \
   X(OP_BEGIN_READ, 10) /* a SHARED lock from NONE: revalidate -> RESULT: 1 if changed, */        \
                        /* RESULT2: ms for which later read transactions may skip this op    */  \
-                       /* (maxStalenessMs) while NEWS stays as it was, F64_RESULT: size     */  \
+                       /* (maxStalenessMs) while NEWS stays as it was, RESULT3: block size, */  \
+                       /* F64_RESULT: size                                                   */  \
   X(OP_END_WRITE, 11)  /* a connection left RESERVED or higher: a seed-layout family goes up; */ \
                        /* a versioned database drops writes never committed -> RESULT: 1 if so */ \
   X(OP_READ_BLOCKS, 12) /* F64_OFFSET: first block, ARG: blocks needed; data (optional): a   */  \

@@ -435,6 +435,7 @@ int xLock(sqlite3_file* pf, int level) {
     // A new read transaction: the worker checks whether another process changed the
     // database since its cached copy was read.
     int32_t news = f->vfs->Bridge_().News();  // before the call: news during it ends the window
+    auto asked = std::chrono::steady_clock::now();  // and the window counts from the question
     int vrc = Call(f, {layout::OP_BEGIN_READ}, SQLITE_IOERR_LOCK);
     if (vrc != SQLITE_OK) {
       f->vfs->Locks().Unlock(f->vfs->LockKey(f->name), f, &f->lockLevel, SQLITE_LOCK_NONE);
@@ -442,14 +443,15 @@ int xLock(sqlite3_file* pf, int level) {
     }
     Bridge& bridge = f->vfs->Bridge_();
     if (bridge.Result()) {
-      // Another client committed: what this thread cached of the file is stale.
-      int64_t blockSize = f->cached->blockSize;
+      // Another client committed: what this thread cached of the file is stale, and the
+      // database may have been replaced with another block size (a deserialize).
+      int64_t blockSize = bridge.Result3() > 0 ? bridge.Result3() : f->cached->blockSize;
       f->cached->Drop(f->vfs->Cache());
       f->cached->blockSize = blockSize;
       f->vfs->Cache().DropFamily(f->name);
     }
     if (!f->cached->Pending()) f->cached->size = static_cast<int64_t>(bridge.F64Result());
-    f->cached->freshUntil = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, bridge.Result2()));
+    f->cached->freshUntil = asked + std::chrono::milliseconds(std::max(0, bridge.Result2()));
     f->cached->newsSeen = news;
   }
   if (rc == SQLITE_OK && before < SQLITE_LOCK_RESERVED && level >= SQLITE_LOCK_RESERVED) {

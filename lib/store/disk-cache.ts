@@ -110,6 +110,10 @@ export class DiskCache {
     try {
       const { size } = await fstatFd(fd);
       const { bytesRead } = size === length + TRAILER ? await readFd(fd, scratch, 0, size, 0) : { bytesRead: -1 };
+      if (bytesRead >= 0 && bytesRead !== size) {
+        fs.close(fd, () => undefined); // a short read is no proof of damage: a miss only
+        return undefined;
+      }
       const sum = bytesRead === size ? crc32(scratch.subarray(0, length)) : undefined;
       if (sum === undefined || sum !== scratch.readUInt32LE(length) || !accept(scratch.subarray(0, length), sum)) {
         fs.close(fd, () => undefined);

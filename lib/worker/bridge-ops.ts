@@ -67,7 +67,8 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         return {};
       case 'beginRead': {
         const { changed, freshForMs } = await files.beginRead(r.file);
-        return { result: changed ? 1 : 0, result2: freshForMs, f64: files.handle(r.file).size };
+        const f = files.handle(r.file);
+        return { result: changed ? 1 : 0, result2: freshForMs, result3: f.B, f64: f.size };
       }
       case 'beginWrite':
         await files.beginWrite(r.file);

@@ -2,6 +2,8 @@
 // than the memory cache, a block on this machine's disk is opened and checked by the worker
 // once, then read there without crossing the bridge. Reads stay correct through writes to
 // those blocks, a rollback, a shrink and another client's commit.
+const fs = require('node:fs');
+const BetterSqlite3 = require('better-sqlite3');
 const { makeVfs, closeAll, uniquePrefix, series, tempDir } = require('../support/helpers');
 
 afterAll(closeAll);
@@ -49,6 +51,7 @@ test('a working set larger than the memory cache is read from the disk files: on
   const expected = lookups(open(control, prefix, { readonly: true }));
 
   const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE, maxStalenessMs: 60_000 });
+  const fdsBefore = openFds();
   const db = open(reader, prefix, { readonly: true });
   expect(lookups(db)).toEqual(expected);
   const first = reader.stats();
@@ -66,6 +69,47 @@ test('a working set larger than the memory cache is read from the disk files: on
   expect(again.bridgeCrossings).toBe(0);
   expect(again.get + again.diskHits).toBe(0);
   expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  if (fdsBefore === undefined) return;
+  // One descriptor per block file, until the database is closed (the worker's sockets to
+  // S3 stay open).
+  const during = openFds();
+  expect(during - fdsBefore).toBeGreaterThan(10);
+  db.close();
+  expect(during - openFds()).toBeGreaterThan(10);
+});
+
+/** A database, and a reader with a small cache whose lookups went to the blocks' disk files. */
+async function readerOnDiskFiles() {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  const r = open(reader, prefix, { readonly: true });
+  lookups(r);
+  expect(reader.stats().mainDiskReads).toBeGreaterThan(100);
+  return { prefix, r };
+}
+
+/** How many descriptors this process has open (Linux), or undefined. */
+function openFds() {
+  try {
+    return fs.readdirSync('/proc/self/fd').length;
+  } catch {
+    return undefined;
+  }
+}
+
+test('a database replaced elsewhere with another block size is read right by a reader holding its blocks', async () => {
+  const { prefix, r } = await readerOnDiskFiles();
+
+  const local = new BetterSqlite3(':memory:');
+  local.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t SELECT value, 'replaced-' || value || hex(randomblob(40)) FROM ${series(ROWS)}`);
+  await makeVfs({ layout: 'versioned', blockSize: 4 * BLOCK, cacheDir: tempDir() }).deserialize(prefix, local.serialize());
+  local.close();
+
+  const get = r.prepare('SELECT v FROM t WHERE id = ?').pluck();
+  for (const id of [1, 97, 5000, ROWS]) expect(get.get(id)).toMatch(new RegExp(`^replaced-${id}[0-9A-F]{80}$`));
+  expect(r.prepare('SELECT count(*) FROM t').pluck().get()).toBe(ROWS);
+  expect(r.pragma('integrity_check', { simple: true })).toBe('ok');
 });
 
 test('pages written over blocks read from disk files read back as written, through a rollback and a shrink', async () => {
@@ -110,12 +154,7 @@ test('pages written over blocks read from disk files read back as written, throu
 });
 
 test("another client's commit ends the use of the files: the reader sees it at its next transaction", async () => {
-  const dir = tempDir();
-  const prefix = await build(dir);
-  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
-  const r = open(reader, prefix, { readonly: true });
-  lookups(r);
-  expect(reader.stats().mainDiskReads).toBeGreaterThan(100);
+  const { prefix, r } = await readerOnDiskFiles();
   const get = r.prepare('SELECT v FROM t WHERE id = ?').pluck();
   const old = get.get(5000);
 

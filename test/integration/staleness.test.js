@@ -54,6 +54,30 @@ test('autocommit reads under maxStalenessMs wait for no manifest round trip, and
   w.close();
 });
 
+test('a commit a background refresh sees ends the window at once: the reader does not wait out maxStalenessMs', async () => {
+  const prefix = uniquePrefix('refresh-news');
+  const w = makeVfs({ layout: 'versioned' }).open(prefix);
+  w.exec('CREATE TABLE t(v); INSERT INTO t VALUES (1)');
+  const LONG = 6000; // refreshed every 3 s; a window lasts up to 6 s
+  const reader = makeVfs({ layout: 'versioned', maxStalenessMs: LONG });
+  const r = reader.open(prefix, { readonly: true });
+  const count = r.prepare('SELECT count(*) FROM t').pluck();
+  expect(count.get()).toBe(1); // the window starts here
+  const start = Date.now();
+  w.exec('INSERT INTO t VALUES (2)');
+  let seenAt = 0;
+  while (!seenAt && Date.now() - start < LONG + 2000) {
+    if (count.get() === 2) seenAt = Date.now();
+    await sleep(20);
+  }
+  // The refresh at about LONG / 2 sees the commit; without news of it the main thread would
+  // begin read transactions on the old snapshot until the window ends, about LONG.
+  expect(seenAt).toBeGreaterThan(0);
+  expect(seenAt - start).toBeLessThan(LONG / 2 + 1500);
+  r.close();
+  w.close();
+});
+
 test('the refresh stops when the database is closed', async () => {
   const prefix = uniquePrefix('refresh-stop');
   const w = makeVfs({ layout: 'versioned' }).open(prefix);

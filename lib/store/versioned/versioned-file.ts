@@ -418,13 +418,15 @@ export class VersionedFile extends CachedFile {
       // An answer about the manifest held here, newer than the last check, recent enough.
       if (r && r.etag === this.etag && r.at > this.validatedAt && now - r.at < within) {
         this.refreshed = undefined;
-        this.validatedAt = r.at;
-        return await this.applyAnswer(r.got);
+        const changed = await this.applyAnswer(r.got);
+        this.validatedAt = r.at; // once applied: a failure leaves the next transaction to ask
+        return changed;
       }
       if (now - this.validatedAt < within) return false;
     }
+    const changed = await this.applyAnswer(await this.askManifest());
     this.validatedAt = now;
-    return await this.applyAnswer(await this.askManifest());
+    return changed;
   }
 
   /**
@@ -436,7 +438,8 @@ export class VersionedFile extends CachedFile {
    */
   override freshForMs(within: number): number {
     if (within <= 0 || this.stale || this.isDirty || this.lease.heldFresh || (this.refreshed && this.refreshed.got !== 'unchanged')) return 0;
-    return Math.max(0, Math.floor(within - (Date.now() - this.validatedAt)));
+    // Capped at `within`: a clock set back must not make the answer look newer than it is.
+    return Math.min(within, Math.max(0, Math.floor(within - (Date.now() - this.validatedAt))));
   }
 
   private askManifest(): Promise<GetResult | 'unchanged'> {
