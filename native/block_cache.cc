@@ -88,6 +88,11 @@ bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t
 
 void CachedFile::DropDisk(BlockCache& cache, int64_t first, int64_t last) {
   if (onDisk.empty()) return;
+  // A write drops a block or two: looked up by index, not by a walk of every open file.
+  if (last - first < static_cast<int64_t>(onDisk.size())) {
+    for (int64_t i = first; i <= last; i++) cache.UnmapDisk(this, i);
+    return;
+  }
   std::vector<int64_t> gone;
   for (const auto& kv : onDisk) {
     if (kv.first >= first && kv.first <= last) gone.push_back(kv.first);
@@ -95,9 +100,10 @@ void CachedFile::DropDisk(BlockCache& cache, int64_t first, int64_t last) {
   for (int64_t i : gone) cache.UnmapDisk(this, i);
 }
 
-bool CachedFile::LooseIn(int64_t index) const {
+bool CachedFile::FileOk(int64_t index) const {
+  if (!kDiskFiles || dirty.count(index)) return false;
   auto it = loose.lower_bound(index * blockSize);
-  return it != loose.end() && it->first < (index + 1) * blockSize;
+  return it == loose.end() || it->first >= (index + 1) * blockSize;
 }
 
 void CachedFile::DropPieces(BlockCache& cache, int64_t first, int64_t last) {
@@ -193,7 +199,6 @@ bool CachedFile::LooseFits(int64_t offset, int amount) const {
 
 void CachedFile::AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount) {
   int64_t end = offset + amount;
-  DropDisk(cache, offset / blockSize, (end - 1) / blockSize);
   for (int64_t at = offset; at < end;) {
     int64_t stop = std::min(end, (at / blockSize + 1) * blockSize);
     auto slot = loose.try_emplace(at);

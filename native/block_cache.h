@@ -88,8 +88,9 @@ struct CachedFile {
   bool ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
   // Forgets (and closes) the disk files of blocks [first, last].
   void DropDisk(BlockCache& cache, int64_t first, int64_t last);
-  // Whether a loose write lies in block `index`.
-  bool LooseIn(int64_t index) const;
+  // Whether block `index` is as the worker has it (no write of this thread's own waits in
+  // it), so that its file on disk may serve it.
+  bool FileOk(int64_t index) const;
   // Forgets the pieces that overlap blocks [first, last].
   void DropPieces(BlockCache& cache, int64_t first, int64_t last);
   // Applies a write to the pieces it overlaps: they stay valid (a page written through to
@@ -104,7 +105,7 @@ struct CachedFile {
   // same place and length; false when it overlaps one of another shape (send them first).
   bool LooseFits(int64_t offset, int amount) const;
   // Keeps a write as loose writes (LooseFits must be true), after Write applied it to what
-  // is cached.
+  // is cached (and forgot the disk files of its blocks).
   void AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data, int amount);
   // Patches [start, start + len) of the file, held at `data`, with the loose writes.
   void Overlay(int64_t start, uint8_t* data, int64_t len) const;

@@ -228,9 +228,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
     int32_t flags = CacheFull(f->vfs->Cache(), cf) ? layout::READ_WANT_CACHE_FULL : 0;
-    // A file on disk holds the block as the worker has it: not with writes made here.
-    int64_t index = wantOffset / cf->blockSize;
-    if (kDiskFiles && !cf->dirty.count(index) && !cf->LooseIn(index)) flags |= layout::READ_WANT_FILE_OK;
+    if (cf->FileOk(wantOffset / cf->blockSize)) flags |= layout::READ_WANT_FILE_OK;
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
     std::memcpy(want + layout::READ_WANT_FLAGS, &flags, 4);
@@ -252,7 +250,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
     std::memcpy(&fd, at + layout::READ_FILE_FD, 4);
     // The worker's descriptor stays the worker's (Node closes what a worker opened when it
     // exits, and a worker closes it at its next request): this thread keeps a duplicate.
-    if (index != first || length != cf->BlockLength(index) || cf->dirty.count(index) || cf->LooseIn(index)) return SQLITE_OK;
+    if (index != first || length != cf->BlockLength(index) || !cf->FileOk(index)) return SQLITE_OK;
     int own = DupFd(fd);
     if (own >= 0) f->vfs->Cache().MapDisk(cf, index, own, length);
     return SQLITE_OK;

@@ -34,6 +34,14 @@ const STALE_TMP_MS = 10 * 60 * 1000;
 /** Eviction brings the directory down to this fraction of its limit. */
 const EVICT_TO_FRACTION = 0.9;
 
+/** The CRC32 of an entry's first `length` bytes, read as `size` bytes into `bytes`, when the
+ *  entry is whole and its trailer agrees; undefined if not. */
+function trailerSum(bytes: Buffer, length: number, size: number): number | undefined {
+  if (size !== length + TRAILER) return undefined;
+  const sum = crc32(bytes.subarray(0, length));
+  return sum === bytes.readUInt32LE(length) ? sum : undefined;
+}
+
 // Callback forms: a FileHandle closes its descriptor when collected, and openChecked hands
 // its descriptor on.
 const openFd = promisify(fs.open);
@@ -74,17 +82,14 @@ export class DiskCache {
       this.counters.add('diskMisses');
       return undefined;
     }
-    const sum = bytes.length === length + TRAILER ? crc32(bytes.subarray(0, length)) : undefined;
-    if (sum === undefined || sum !== bytes.readUInt32LE(length)) {
+    const sum = trailerSum(bytes, length, bytes.length);
+    if (sum === undefined) {
       // Truncated, damaged or not ours: never used, and gone for the next reader.
       await this.drop(key);
       this.counters.add('diskMisses');
       return undefined;
     }
-    this.counters.add('diskHits');
-    this.counters.add('bytesFromDisk', length);
-    const now = new Date();
-    fs.promises.utimes(file, now, now).catch(() => undefined); // recently used: evicted last
+    this.hit(key, length);
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, length), crc32: sum };
   }
 
@@ -114,8 +119,8 @@ export class DiskCache {
         fs.close(fd, () => undefined); // a short read is no proof of damage: a miss only
         return undefined;
       }
-      const sum = bytesRead === size ? crc32(scratch.subarray(0, length)) : undefined;
-      if (sum === undefined || sum !== scratch.readUInt32LE(length) || !accept(scratch.subarray(0, length), sum)) {
+      const sum = bytesRead === size ? trailerSum(scratch, length, size) : undefined;
+      if (sum === undefined || !accept(scratch.subarray(0, length), sum)) {
         fs.close(fd, () => undefined);
         await this.drop(key);
         return undefined;
@@ -126,11 +131,16 @@ export class DiskCache {
     } finally {
       if (own) this.scratchBusy = false;
     }
+    this.hit(key, length);
+    return fd;
+  }
+
+  /** Counts a hit, and makes its entry recently used (evicted last). */
+  private hit(key: string, length: number): void {
     this.counters.add('diskHits');
     this.counters.add('bytesFromDisk', length);
     const now = new Date();
     fs.promises.utimes(this.pathOf(key), now, now).catch(() => undefined);
-    return fd;
   }
 
   /** Whether this machine has the object (a read that would take a piece of it takes all). */
