@@ -13,7 +13,8 @@ export interface BridgeLayout {
   OP_SYNC: number; OP_FILE_SIZE: number; OP_ACCESS: number; OP_DELETE: number;
   OP_BEGIN_READ: number; OP_END_WRITE: number; OP_READ_BLOCKS: number; OP_WRITE_BLOCKS: number;
   OP_BEGIN_WRITE: number; OP_PRAGMA: number; OP_PHASE_TWO: number; OP_WRITE_PAGES: number; READ_BLOCKS_PIECE: number;
-  READ_BLOCKS_FILE: number; READ_FILE_INDEX: number; READ_FILE_LENGTH: number; READ_FILE_FD: number; READ_FILE_BYTES: number;
+  READ_BLOCKS_FILE: number; READ_FILE_INDEX: number; READ_FILE_LENGTH: number; READ_FILE_CRC: number; READ_FILE_FLAGS: number; READ_FILE_PATH_LEN: number; READ_FILE_HEADER: number;
+  READ_FILE_CRC_KNOWN: number; DISK_CHUNK_BYTES: number;
   WRITE_RECORD_INDEX: number; WRITE_RECORD_OFFSET: number; WRITE_RECORD_LENGTH: number; WRITE_RECORD_HEADER: number;
   READ_WANT_OFFSET: number; READ_WANT_AMOUNT: number; READ_WANT_FLAGS: number; READ_WANT_BYTES: number;
   READ_WANT_CACHE_FULL: number; READ_WANT_FILE_OK: number;
@@ -38,5 +39,7 @@ export interface Binding {
   /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached,
    *  database pages SQLite wrote, payload bytes the bridge carried both ways, bytes held by
    *  memory journals]. */
-  cacheStats(name: string): [number, number, number, number, number, number, number];
+  /** The CRC32 the main thread checks disk-cache chunks by (for tests). */
+  crc32(bytes: Uint8Array): number;
+  cacheStats(name: string): [number, number, number, number, number, number, number, number, number];
 }

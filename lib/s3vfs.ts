@@ -268,8 +268,13 @@ export class S3VFS {
   }
 
   private rawStats(): VfsStats {
-    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes, , mainDiskReads] = this.closed ? [0, 0, 0, 0, 0, 0, 0] : binding().cacheStats(this.name);
-    return { ...this.counters.read(), mainCacheHits, mainCacheMisses, mainDiskReads, bridgeCrossings: this.bridge.crossings, bridgeBytes, pagesWritten };
+    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes, , mainDiskReads, mainDiskDamaged, mainDiskOpened] = this.closed
+      ? [0, 0, 0, 0, 0, 0, 0, 0, 0]
+      : binding().cacheStats(this.name);
+    const worker = this.counters.read();
+    // A block the main thread reads from its disk-cache entry is a disk hit the worker never saw.
+    const diskHits = worker.diskHits + mainDiskOpened;
+    return { ...worker, diskHits, mainCacheHits, mainCacheMisses, mainDiskReads, mainDiskDamaged, bridgeCrossings: this.bridge.crossings, bridgeBytes, pagesWritten };
   }
 
   resetStats(): void {

@@ -21,19 +21,23 @@ export interface VfsStats {
   /** Reads that the main thread's block cache served, and those that crossed to the worker for blocks. */
   mainCacheHits: number;
   mainCacheMisses: number;
-  /** Of the hits, reads the main thread made itself from blocks' files in this machine's disk
-   *  cache (the worker checked each file once): with a working set larger than the memory
-   *  cache, those blocks stay on disk, read as the OS serves a local database. */
+  /** Of the hits, reads the main thread made itself from blocks' entries in this machine's
+   *  disk cache, checking each 4 KiB chunk's CRC32 the first time it read it: with a working
+   *  set larger than the memory cache, those blocks stay on disk, read as the OS serves a
+   *  local database. */
   mainDiskReads: number;
+  /** Disk-cache entries the main thread found damaged (deleted, and the block read from S3). */
+  mainDiskDamaged: number;
   /** Block lookups in the worker's cache. A miss starts a GET on demand; a block that
    *  read-ahead is already fetching counts as a hit. */
   cacheHits: number;
   cacheMisses: number;
-  /** Blocks read from this machine's disk cache instead of S3, and lookups that found none
-   *  there (options cacheDir, diskCacheSize). */
+  /** Blocks read from this machine's disk cache instead of S3 (by the worker, or opened there
+   *  by the main thread), and lookups by the worker that found none there (options cacheDir,
+   *  diskCacheSize). */
   diskHits: number;
   diskMisses: number;
-  /** Bytes those hits read from disk. */
+  /** Bytes the worker's hits read from disk (the main thread reads only the pages it needs). */
   bytesFromDisk: number;
   /** Bytes of written blocks that a transaction larger than the memory cache moved to a
    *  local spill file to wait for its commit (in cacheDir). */

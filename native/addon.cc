@@ -14,6 +14,7 @@
 #include <string>
 
 #include "bridge_layout.h"
+#include "crc32.h"
 #include "extension.h"
 #include "vfs.h"
 
@@ -142,13 +143,14 @@ Napi::Value DisarmDefault(const Napi::CallbackInfo& info) {
 
 // cacheStats(name): [reads served by the main-thread cache, reads that crossed, bytes
 // cached, database pages written, bytes carried by the bridge, bytes of memory journals,
-// of the reads served, those read from disk files]
+// of the reads served, those read from disk-cache entries, disk-cache entries found damaged,
+// disk-cache entries opened]
 Napi::Value CacheStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string name;
   if (!StringArg(info, 0, "cacheStats(name)", &name)) return env.Undefined();
   Vfs* vfs = Find(name);
-  double values[] = {0, 0, 0, 0, 0, 0, 0};
+  double values[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
   if (vfs) {
     values[0] = static_cast<double>(vfs->Cache().hits);
     values[1] = static_cast<double>(vfs->Cache().misses);
@@ -157,10 +159,21 @@ Napi::Value CacheStats(const Napi::CallbackInfo& info) {
     values[4] = static_cast<double>(vfs->Bridge_().bytes);
     values[5] = static_cast<double>(vfs->Cache().LocalBytes());
     values[6] = static_cast<double>(vfs->Cache().diskReads);
+    values[7] = static_cast<double>(vfs->Cache().diskDamaged);
+    values[8] = static_cast<double>(vfs->Cache().diskOpened);
   }
   Napi::Array out = Napi::Array::New(env, std::size(values));
   for (uint32_t i = 0; i < std::size(values); i++) out.Set(i, Napi::Number::New(env, values[i]));
   return out;
+}
+
+// crc32(bytes): the CRC32 by which this thread checks disk-cache chunks, so that a test can
+// hold it to node:zlib's, by which the worker wrote them.
+Napi::Value Crc32Js(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsTypedArray()) return Fail(env, "crc32(bytes): bytes must be a Uint8Array");
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return Napi::Number::New(env, Crc32(bytes.Data(), bytes.ByteLength()));
 }
 
 // Every entry of S3VFS_BRIDGE_LAYOUT, by name.
@@ -179,6 +192,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("armDefault", Napi::Function::New(env, ArmDefault, "armDefault"));
   exports.Set("disarmDefault", Napi::Function::New(env, DisarmDefault, "disarmDefault"));
   exports.Set("cacheStats", Napi::Function::New(env, CacheStats, "cacheStats"));
+  exports.Set("crc32", Napi::Function::New(env, Crc32Js, "crc32"));
   exports.Set("layout", Layout(env));
   exports.Set("entryPoint", Napi::String::New(env, kEntryPoint));
   return exports;

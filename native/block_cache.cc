@@ -41,11 +41,14 @@ std::atomic<size_t> g_diskFilesOpen{0};
 }  // namespace
 
 CachedFile::~CachedFile() {
-  for (auto& kv : onDisk) CloseFd(kv.second.fd);
-  g_diskFilesOpen -= onDisk.size();
+  for (auto& kv : onDisk) {
+    if (kv.second.fd < 0) continue;
+    CloseFd(kv.second.fd);
+    g_diskFilesOpen--;
+  }
 }
 
-bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
+bool CachedFile::Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) {
   if (size < 0 || blockSize <= 0) return false;
   int64_t end = std::min<int64_t>(offset + amount, size);
   for (int64_t i = offset / blockSize; i * blockSize < end; i++) {
@@ -74,14 +77,24 @@ bool CachedFile::ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_
   return true;
 }
 
-bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const {
+bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) {
   if (onDisk.empty()) return false;
   int64_t end = std::min<int64_t>(offset + amount, size);
   int64_t index = offset / blockSize;
-  auto it = const_cast<CachedFile*>(this)->onDisk.find(index);
+  auto it = onDisk.find(index);
   if (it == onDisk.end() || end > index * blockSize + it->second.length) return false;
-  if (end > offset && !PreadAll(it->second.fd, out, static_cast<size_t>(end - offset), offset - index * blockSize)) return false;
-  cache.TouchDisk(it->second);
+  if (it->second.fd < 0 && !cache.OpenDisk(this, index)) return false;
+  DiskBlock& d = onDisk.at(index);
+  EntryResult r = ReadEntry(d, offset - index * blockSize, end - offset, out, cache.DiskScratch());
+  if (r != EntryResult::kOk) {
+    if (r == EntryResult::kDamaged) {
+      RemoveFile(d.path);
+      cache.diskDamaged++;
+    }
+    cache.UnmapDisk(this, index);
+    return false;
+  }
+  cache.TouchDisk(d);
   cache.diskReads++;
   return true;
 }
@@ -404,29 +417,53 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   recency_.Remove({f, index});
 }
 
-void BlockCache::MapDisk(CachedFile* f, int64_t index, int fd, int64_t length) {
+void BlockCache::NameDisk(CachedFile* f, int64_t index, DiskBlock d) {
+  auto it = f->onDisk.find(index);
+  if (it != f->onDisk.end() && it->second.path == d.path && it->second.length == d.length) return;
   UnmapDisk(f, index);
+  d.fd = -1;
+  f->onDisk.emplace(index, std::move(d));
+}
+
+bool BlockCache::CanOpenDisk() const { return g_diskFilesOpen < diskLimit_ || !diskOrder_.empty(); }
+
+bool BlockCache::OpenDisk(CachedFile* f, int64_t index) {
   // Room is made by closing this cache's least recently read; with none of its own open,
   // and the process's budget spent by others, the block is read through the bridge.
   while (g_diskFilesOpen >= diskLimit_ && !diskOrder_.empty()) {
     auto oldest = diskOrder_.front();
-    UnmapDisk(oldest.first, oldest.second);
+    CloseDisk(oldest.first->onDisk.at(oldest.second));
   }
-  if (g_diskFilesOpen >= diskLimit_) {
-    CloseFd(fd);
-    return;
+  DiskBlock& d = f->onDisk.at(index);
+  EntryResult r = g_diskFilesOpen < diskLimit_ ? OpenEntry(d) : EntryResult::kUnavailable;
+  if (r != EntryResult::kOk) {
+    if (r == EntryResult::kDamaged) {
+      RemoveFile(d.path);
+      diskDamaged++;
+    }
+    UnmapDisk(f, index);
+    return false;
   }
   g_diskFilesOpen++;
+  diskOpened++;
   diskOrder_.push_back({f, index});
-  f->onDisk[index] = DiskBlock{fd, length, std::prev(diskOrder_.end())};
+  d.order = std::prev(diskOrder_.end());
+  return true;
+}
+
+void BlockCache::CloseDisk(DiskBlock& d) {
+  if (d.fd < 0) return;
+  CloseFd(d.fd);
+  d.fd = -1;
+  g_diskFilesOpen--;
+  diskOrder_.erase(d.order);
+  ForgetEntry(d);
 }
 
 void BlockCache::UnmapDisk(CachedFile* f, int64_t index) {
   auto it = f->onDisk.find(index);
   if (it == f->onDisk.end()) return;
-  CloseFd(it->second.fd);
-  g_diskFilesOpen--;
-  diskOrder_.erase(it->second.order);
+  CloseDisk(it->second);
   f->onDisk.erase(it);
 }
 

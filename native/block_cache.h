@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "disk_entry.h"
 #include "segmented_lru.h"
 
 namespace s3vfs {
@@ -32,16 +33,6 @@ struct DirtyRanges {
 // The memory a loose write of `bytes` takes, as counted against the cache's limit: a
 // journal's 4-byte records cost far more than their bytes (a map node and a vector).
 inline int64_t LooseCost(int64_t bytes) { return bytes + 96; }
-
-// A block this thread reads from a file on this machine's disk (the disk cache's copy, which
-// the worker opened and checked against the block's CRC32): the descriptor is owned here.
-// Reading a page from it costs a system call and no crossing, so a working set larger than
-// the cache no longer crosses the bridge for every page, and takes no memory of the cache.
-struct DiskBlock {
-  int fd = -1;
-  int64_t length = 0;  // the block's bytes, from offset 0 of the file
-  std::list<std::pair<CachedFile*, int64_t>>::iterator order;  // in BlockCache's recency
-};
 
 // What the main thread knows of one file: shared by every handle open on that name.
 struct CachedFile {
@@ -69,8 +60,8 @@ struct CachedFile {
   // news since ends the window.
   std::chrono::steady_clock::time_point freshUntil{};
   int32_t newsSeen = 0;
-  // Blocks read from files on this machine's disk, by index: only blocks with no write made
-  // here since (a write forgets the file first).
+  // Blocks read from their entries in the disk cache, by index: only blocks with no write
+  // made here since (a write forgets the entry first).
   std::unordered_map<int64_t, DiskBlock> onDisk;
   // Kept in this thread's memory only (a versioned database's journal, which S3 never
   // needs): never fetched, handed over or evicted, and not counted against the limit.
@@ -82,10 +73,11 @@ struct CachedFile {
   bool Pending() const { return !dirty.empty() || !loose.empty(); }
   // Copies [offset, offset + amount) if every block it needs is cached, or one piece
   // holds it all; false if not.
-  bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  bool Read(BlockCache& cache, int64_t offset, int amount, uint8_t* out);
   bool ReadPiece(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
-  // Reads from the disk file of the one block that holds the range, if it has one.
-  bool ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out) const;
+  // Reads from the disk-cache entry of the one block that holds the range, if it has one
+  // (opening and checking it as it goes); false if it could not.
+  bool ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t* out);
   // Forgets (and closes) the disk files of blocks [first, last].
   void DropDisk(BlockCache& cache, int64_t first, int64_t last);
   // Whether block `index` is as the worker has it (no write of this thread's own waits in
@@ -137,11 +129,19 @@ class BlockCache {
   // Entry `index` (a block, or a PieceKey) is read at file offset `offset`.
   void Touch(CachedFile* f, int64_t index, int64_t offset) { recency_.Touch({f, index}, offset); }
   void Forget(CachedFile* f, int64_t index);
-  // Block `index` of `f` is read from descriptor `fd` from now on (owned here), closing the
-  // least recently read such file past the process's budget (or `fd`, with none to close).
-  void MapDisk(CachedFile* f, int64_t index, int fd, int64_t length);
+  // Block `index` of `f` is read from the disk-cache entry `d` names from now on (opened at
+  // its first read); one already named keeps its descriptor.
+  void NameDisk(CachedFile* f, int64_t index, DiskBlock d);
+  // Opens the entry of block `index` (named), closing the least recently read past the
+  // process's budget; false (and forgotten, deleted if damaged) when it cannot be read.
+  bool OpenDisk(CachedFile* f, int64_t index);
+  // Whether this thread may open one more entry: within the process's budget, or by closing
+  // one of its own.
+  bool CanOpenDisk() const;
   void UnmapDisk(CachedFile* f, int64_t index);
   void TouchDisk(DiskBlock& d) { diskOrder_.splice(diskOrder_.end(), diskOrder_, d.order); }
+  // Memory the checks of disk-cache chunks read into, reused.
+  std::vector<uint8_t>& DiskScratch() { return diskScratch_; }
   void Resized(const CachedFile* f, int64_t delta) { (f->local ? localBytes_ : bytes_) += delta; }
   // Bytes [start, end) of the block were written here.
   void MarkDirty(CachedFile* f, int64_t index, int64_t start, int64_t end);
@@ -155,8 +155,11 @@ class BlockCache {
   int64_t Bytes() const { return bytes_; }
   int64_t LocalBytes() const { return localBytes_; }
   uint64_t hits = 0, misses = 0;
-  // Of the hits, those read from disk files (MapDisk).
+  // Of the hits, those read from disk-cache entries (NameDisk); the entries opened, and
+  // those found damaged.
   uint64_t diskReads = 0;
+  uint64_t diskOpened = 0;
+  uint64_t diskDamaged = 0;
   // Database pages SQLite wrote (xWrite calls on main databases), for stats().
   uint64_t pagesWritten = 0;
 
@@ -171,10 +174,13 @@ class BlockCache {
   std::map<std::string, std::unique_ptr<CachedFile>> files_;
   // Clean blocks and pieces (dirty blocks leave only by being handed to the worker).
   SegmentedLru<CachedFile> recency_;
-  // Blocks read from disk files, least recently read first, and how many may be open
+  // Closes an open entry (it stays named: a later read opens it again).
+  void CloseDisk(DiskBlock& d);
+  // Open disk-cache entries, least recently read first, and how many may be open
   // (DiskFileLimit).
   std::list<std::pair<CachedFile*, int64_t>> diskOrder_;
   size_t diskLimit_;
+  std::vector<uint8_t> diskScratch_;
 };
 
 }  // namespace s3vfs

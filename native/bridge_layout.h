@@ -79,15 +79,23 @@
                        /* not hold (written while its cache was full), in the order made;    */  \
                        /* the worker applies each, reading the rest of its block if it must  */  \
   X(READ_BLOCKS_PIECE, -1) /* OP_READ_BLOCKS' RESULT when the reply is a piece of a block */      \
-  X(READ_BLOCKS_FILE, -2) /* OP_READ_BLOCKS' RESULT when the reply is a file on this machine's */ \
-                          /* disk that holds the block, checked: the main thread reads it    */ \
-  /* A READ_FILE record (a READ_BLOCKS_FILE reply), little-endian. The worker opened the     */ \
-  /* file and checked its bytes against the block's CRC32; the main thread duplicates the    */ \
-  /* descriptor (threads share them) before its next request, when the worker closes it.    */ \
+  X(READ_BLOCKS_FILE, -2) /* OP_READ_BLOCKS' RESULT when the reply names files on this       */ \
+                          /* machine's disk that hold blocks (the one asked for first): the  */ \
+                          /* main thread opens them and reads their pages itself             */ \
+  /* READ_FILE records (a READ_BLOCKS_FILE reply), one after another, little-endian: a block */ \
+  /* and the path of its entry in the disk cache (docs/FORMAT.md, "The disk cache"). The     */ \
+  /* main thread checks the entry's trailer when it opens it and each chunk's CRC32 when it  */ \
+  /* first reads it: the worker only says where to look.                                    */ \
   X(READ_FILE_INDEX, 0)     /* int64 block index */                                              \
   X(READ_FILE_LENGTH, 8)    /* int64 bytes of the block, from offset 0 of the file */            \
-  X(READ_FILE_FD, 16)       /* int32 file descriptor */                                          \
-  X(READ_FILE_BYTES, 20)                                                                         \
+  X(READ_FILE_CRC, 16)      /* uint32 the CRC32 the layout records for the block's bytes */      \
+  X(READ_FILE_FLAGS, 20)    /* int32 READ_FILE_ bits below */                                    \
+  X(READ_FILE_PATH_LEN, 24) /* int32 bytes of the UTF-8 path that follows the header */          \
+  X(READ_FILE_HEADER, 28)                                                                        \
+  X(READ_FILE_CRC_KNOWN, 1) /* READ_FILE_CRC is set (a manifest without CRC32s has none) */      \
+  /* A disk-cache entry's data is checked in chunks of this many bytes (its trailer holds a   */ \
+  /* CRC32 for each): a read checks only the chunks it touches, once.                        */ \
+  X(DISK_CHUNK_BYTES, 4096)                                                                      \
   /* A WRITE_RECORD (OP_WRITE_BLOCKS, OP_WRITE_PAGES), little-endian: where each field      */ \
   /* starts, and its size.                                                                   */ \
   X(WRITE_RECORD_INDEX, 0)  /* int64 block index */                                              \
@@ -116,7 +124,7 @@ static_assert(INT32_SLOTS * 4 <= F64_OFFSET * 8, "the float64 slots follow the i
 static_assert((F64_RESULT + 1) * 8 <= HEADER_BYTES, "the slots fit in the header");
 static_assert(WRITE_RECORD_LENGTH + 4 == WRITE_RECORD_HEADER, "a write record's header ends after its length");
 static_assert(READ_WANT_FLAGS + 4 == READ_WANT_BYTES, "a read-want record ends after its flags");
-static_assert(READ_FILE_FD + 4 == READ_FILE_BYTES, "a read-file record ends after its descriptor");
+static_assert(READ_FILE_PATH_LEN + 4 == READ_FILE_HEADER, "a read-file record's header ends after its path length");
 
 using Op = int32_t;
 

@@ -1,14 +1,16 @@
-// The few system calls by which the main thread reads a block's file in the disk cache
+// The few system calls by which the main thread reads a block's entry in the disk cache
 // itself (DiskBlock in block_cache.h): POSIX only. Elsewhere kDiskFiles is false, the main
 // thread never asks for a file (READ_WANT_FILE_OK), and blocks cross the bridge as before.
 #pragma once
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #ifndef _WIN32
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,9 +21,26 @@ namespace s3vfs {
 #ifndef _WIN32
 constexpr bool kDiskFiles = true;
 
-// A descriptor of this thread's own for the same open file (the worker keeps, and closes,
-// the one it opened); -1 on failure.
-inline int DupFd(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+// A descriptor to read `path` by; -1 on failure.
+inline int OpenRead(const std::string& path) {
+  int fd;
+  do fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  return fd;
+}
+
+// The file's size; -1 on failure.
+inline int64_t FileSize(int fd) {
+  struct stat st;
+  return fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Marks the file recently used: the disk cache evicts the least recently modified first.
+inline void TouchFile(int fd) { futimens(fd, nullptr); }
+
+// Deletes a damaged entry, so that the worker fetches the block again (and so does every
+// other reader of the directory); a failure leaves it to the next reader's check.
+inline void RemoveFile(const std::string& path) { unlink(path.c_str()); }
 
 inline void CloseFd(int fd) { close(fd); }
 
@@ -47,7 +66,10 @@ inline size_t DiskFileLimit() {
 }
 #else
 constexpr bool kDiskFiles = false;
-inline int DupFd(int) { return -1; }
+inline int OpenRead(const std::string&) { return -1; }
+inline int64_t FileSize(int) { return -1; }
+inline void TouchFile(int) {}
+inline void RemoveFile(const std::string&) {}
 inline void CloseFd(int) {}
 inline bool PreadAll(int, uint8_t*, size_t, int64_t) { return false; }
 inline size_t DiskFileLimit() { return 0; }

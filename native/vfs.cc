@@ -228,7 +228,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   uint8_t want[layout::READ_WANT_BYTES];
   if (wantOffset >= 0) {
     int32_t flags = CacheFull(f->vfs->Cache(), cf) ? layout::READ_WANT_CACHE_FULL : 0;
-    if (cf->FileOk(wantOffset / cf->blockSize)) flags |= layout::READ_WANT_FILE_OK;
+    if (cf->FileOk(wantOffset / cf->blockSize) && f->vfs->Cache().CanOpenDisk()) flags |= layout::READ_WANT_FILE_OK;
     std::memcpy(want + layout::READ_WANT_OFFSET, &wantOffset, 8);
     std::memcpy(want + layout::READ_WANT_AMOUNT, &wantAmount, 4);
     std::memcpy(want + layout::READ_WANT_FLAGS, &flags, 4);
@@ -242,17 +242,27 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
   const uint8_t* at = bridge.Data();
   const uint8_t* end = at + bridge.ReplyLen();
   if (bridge.Result() == layout::READ_BLOCKS_FILE) {
-    if (end - at < layout::READ_FILE_BYTES) return SQLITE_IOERR_READ;
-    int64_t index, length;
-    int32_t fd;
-    std::memcpy(&index, at + layout::READ_FILE_INDEX, 8);
-    std::memcpy(&length, at + layout::READ_FILE_LENGTH, 8);
-    std::memcpy(&fd, at + layout::READ_FILE_FD, 4);
-    // The worker's descriptor stays the worker's (Node closes what a worker opened when it
-    // exits, and a worker closes it at its next request): this thread keeps a duplicate.
-    if (index != first || length != cf->BlockLength(index) || !cf->FileOk(index)) return SQLITE_OK;
-    int own = DupFd(fd);
-    if (own >= 0) f->vfs->Cache().MapDisk(cf, index, own, length);
+    // Entries in the disk cache for the block asked for and others near it: opened when
+    // first read. One this thread has written to since is not that entry.
+    while (end - at >= layout::READ_FILE_HEADER) {
+      int64_t index, length;
+      int32_t flags, pathLen;
+      DiskBlock d;
+      std::memcpy(&index, at + layout::READ_FILE_INDEX, 8);
+      std::memcpy(&length, at + layout::READ_FILE_LENGTH, 8);
+      std::memcpy(&d.crc, at + layout::READ_FILE_CRC, 4);
+      std::memcpy(&flags, at + layout::READ_FILE_FLAGS, 4);
+      std::memcpy(&pathLen, at + layout::READ_FILE_PATH_LEN, 4);
+      at += layout::READ_FILE_HEADER;
+      if (pathLen < 0 || end - at < pathLen) return SQLITE_IOERR_READ;
+      d.path.assign(reinterpret_cast<const char*>(at), static_cast<size_t>(pathLen));
+      at += pathLen;
+      d.length = length;
+      d.crcKnown = (flags & layout::READ_FILE_CRC_KNOWN) != 0;
+      if (index >= 0 && length > 0 && length == cf->BlockLength(index) && cf->FileOk(index)) {
+        f->vfs->Cache().NameDisk(cf, index, std::move(d));
+      }
+    }
     return SQLITE_OK;
   }
   if (bridge.Result() == layout::READ_BLOCKS_PIECE) {

@@ -6,7 +6,6 @@
 // versioned/versioned-file.ts (a manifest of immutable blocks) and versioned/memory-file.ts
 // (a versioned database's journal, never uploaded). FileTable asks no file which layout it
 // is in: it asks the questions below.
-import fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { CacheOwner } from './block-cache';
 import { blockCount, blockLength } from './blocks';
@@ -35,13 +34,22 @@ export interface ReadWant {
   fileOk?: boolean;
 }
 
-/** What a read asked the worker for: whole blocks, a piece of one (a range GET), or an open
- *  file on this machine's disk that holds one, checked (the caller closes the descriptor). */
+/** Where the main thread may read block `index` itself: its entry in this machine's disk
+ *  cache (`length` bytes of data), and the CRC32 the layout records for it, if any. */
+export interface DiskEntry {
+  index: number;
+  length: number;
+  path: string;
+  crc32?: number;
+}
+
+/** What a read asked the worker for: whole blocks, a piece of one (a range GET), or the
+ *  entries in this machine's disk cache of the block asked for (first) and others near it. */
 // Blocks and pieces are views of cached blocks, valid until the next await: the bridge copies them at once.
 export type BlocksRead =
   | { data: Uint8Array[]; count: number }
   | { piece: Uint8Array; start: number }
-  | { fd: number; index: number; length: number };
+  | { files: DiskEntry[] };
 
 /** A whole database written anew (vfs.deserialize): blocks from 1, then block 0 and the
  *  layout's commit; or abort, which removes what was uploaded. */
@@ -68,6 +76,11 @@ const READ_AHEAD_BYTES = 32 << 20;
  *  changes stop being tracked. */
 const TRACKED_FRACTION = 0.5;
 const MIN_PIECES_TRIED = 8;
+/** Blocks whose disk-cache entries a READ_BLOCKS_FILE answer names at most: a quarter before
+ *  the block asked for, the rest after it (a scan goes on, lookups land anywhere); the
+ *  bridge carries as many as fit. */
+const FILES_NEAR = 512;
+
 
 export abstract class CachedFile implements CacheOwner {
   /** Size including writes not yet uploaded. */
@@ -191,6 +204,11 @@ export abstract class CachedFile implements CacheOwner {
    * caller has it). Nothing, unless the layout records something to check.
    */
   checkBlock(_index: number, _key: string, _bytes: Uint8Array | null, _sum?: number): void {}
+
+  /** The CRC32 the layout records for block `index`'s bytes, if it records one. */
+  protected recordedCrc32(_index: number): number | undefined {
+    return undefined;
+  }
 
   /** Whether block `index`'s object never changes, so that this machine's disk may keep it
    *  (ctx.disk). Only the layout knows; nothing is kept unless it says so. */
@@ -512,7 +530,7 @@ export abstract class CachedFile implements CacheOwner {
     const got = await this.blocksFor(first, count, maxBytes, want);
     this.servedEnd =
       'piece' in got ? got.start + got.piece.length
-      : 'fd' in got ? got.index * this.B + got.length
+      : 'files' in got ? got.files[0].index * this.B + got.files[0].length
       : got.data.reduce((end, b) => end + b.length, first * this.B);
     return got;
   }
@@ -531,7 +549,7 @@ export abstract class CachedFile implements CacheOwner {
       // one on disk is read from there, in a scan too (a whole block crossing costs two
       // copies into new memory, and its pages are read once).
       const fileOk = want.fileOk && (want.cacheFull || (!this.blocks.has(first) && !this.fetching.has(first)));
-      const local = (fileOk && (await this.fileOfBlock(first))) || (want.cacheFull && !scan && (await this.pieceOfBlock(first, want)));
+      const local = (fileOk && (await this.filesNear(first))) || (want.cacheFull && !scan && (await this.pieceOfBlock(first, want)));
       if (local) return local;
     }
     const parts: Uint8Array[] = [];
@@ -573,36 +591,47 @@ export abstract class CachedFile implements CacheOwner {
   }
 
   /**
-   * Block `index`'s file on this machine's disk, opened and checked: the main thread then
-   * reads its pages from there itself, as the OS serves a
-   * local database from its page cache, and crosses the bridge for that block no more (with
-   * a working set larger than its cache, every read crossed for a piece, and a whole block
-   * cost a copy into new memory). Only a block as the layout lists it: one written since is
-   * not that file.
+   * The entries in this machine's disk cache of block `index` and of the blocks near it: the
+   * main thread then reads their pages from there itself, as the OS serves a local database
+   * from its page cache, checking each chunk the first time it reads it, and crosses the
+   * bridge for those blocks no more (with a working set larger than its cache, every read
+   * crossed for a piece, and a whole block cost a copy into new memory). The block asked for
+   * is on disk; the others are named unchecked (a missing one costs the main thread a failed
+   * open, then a request as before). Only blocks as the layout lists them: one written
+   * since is not that entry.
    */
-  private async fileOfBlock(index: number): Promise<{ fd: number; index: number; length: number } | undefined> {
+  private async filesNear(index: number): Promise<{ files: DiskEntry[] } | undefined> {
     const disk = this.diskFor(index);
     if (!disk || this.dirty.has(index)) return undefined;
     const key = this.keyOf(index);
-    const length = blockLength(index, this.size, this.B);
     const generation = this.generation;
-    const fd = await disk.openChecked(key, length, (bytes, sum) => {
-      try {
-        this.checkBlock(index, key, bytes, sum);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (fd === undefined) return undefined;
-    // Written, uploaded or dropped while the file was read: no longer that block.
-    if (generation !== this.generation || this.dirty.has(index) || !this.stillAt(index, key) || length !== blockLength(index, this.size, this.B)) {
-      fs.close(fd, () => undefined);
-      return undefined;
+    if (!(await disk.has(key))) return undefined;
+    // Written, uploaded or dropped meanwhile: no longer that block.
+    if (generation !== this.generation || this.dirty.has(index) || !this.stillAt(index, key)) return undefined;
+    const first = this.entryOnDisk(index, disk);
+    if (!first) return undefined;
+    const files = [first];
+    const from = Math.max(0, index - FILES_NEAR / 4);
+    for (let i = from; i < Math.min(this.stored, from + FILES_NEAR); i++) {
+      const entry = i === index ? undefined : this.entryOnDisk(i, disk);
+      if (entry) files.push(entry);
     }
     this.lastBlock = index;
     this.window = 0;
-    return { fd, index, length };
+    return { files };
+  }
+
+  /** Where block `index` would be in `disk`, if the layout lists it as an object that the
+   *  disk may keep and nothing written here waits in it. */
+  private entryOnDisk(i: number, disk: DiskCache): DiskEntry | undefined {
+    if (this.dirty.has(i) || this.diskFor(i) !== disk) return undefined;
+    const key = this.keyOf(i);
+    try {
+      this.checkBlock(i, key, null); // an object listed in another block's place is never read
+    } catch {
+      return undefined;
+    }
+    return { index: i, length: blockLength(i, this.size, this.B), path: disk.pathOf(key), crc32: this.recordedCrc32(i) };
   }
 
   /** The aligned range of rangeReadSize bytes of block `index` around a read; undefined when

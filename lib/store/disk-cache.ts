@@ -3,23 +3,44 @@
 // are kept (the versioned layout's blocks, whose keys are never reused), so an entry never
 // goes stale and needs no revalidation. Files are named by a hash of the endpoint, bucket
 // and key; each is written under a temporary name and renamed, so several processes can
-// share the directory and a reader never sees half a file. Each file ends with the CRC32 of
-// its bytes (4 bytes, little-endian): an entry of the wrong length or checksum (a crash
-// before the data reached the disk, a damaged disk) is deleted and fetched again, whatever
-// the manifest records; CachedFile checks the manifest's CRC32 too. The directory is kept
+// share the directory and a reader never sees half a file. Each file ends with a trailer of
+// CRC32s (entryTrailer; docs/FORMAT.md, "The disk cache"): one per 4 KiB chunk, by which
+// the main thread checks the pages it reads from the file itself (native/disk_entry.h),
+// one of all the bytes, and one of the trailer. An entry of the wrong length or checksum (a
+// crash before the data reached the disk, a damaged disk) is deleted and fetched again,
+// whatever the manifest records; CachedFile checks the manifest's CRC32 too. The directory is kept
 // under its size limit by deleting the least recently used files (a hit touches its mtime).
 // Nothing here may fail a query: every error is a cache miss.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import type { Counters } from '../stats';
 
 /** Bytes written by this process between two scans of the directory for eviction. */
 const SCAN_EVERY_FRACTION = 0.1;
-/** Bytes after an entry's data: the CRC32 of the data, little-endian. */
-const TRAILER = 4;
+/** An entry's data is checked in chunks of this many bytes (the bridge layout's
+ *  DISK_CHUNK_BYTES, which the main thread uses: the codec test checks they agree). */
+export const DISK_CHUNK = 4096;
+/** Entries' file names end so; files of other names (an older format's `.block`) are only
+ *  counted for eviction. */
+const ENTRY_SUFFIX = '.block2';
+
+/** Bytes after `length` bytes of data: a CRC32 per chunk, of the data, and of those. */
+export function trailerBytes(length: number): number {
+  return 4 * Math.ceil(length / DISK_CHUNK) + 8;
+}
+
+/** The trailer of an entry of `data`, whose CRC32 is `sum`: each chunk's CRC32, `sum`, then
+ *  the CRC32 of what precedes it in the trailer, all uint32 little-endian. */
+export function entryTrailer(data: Uint8Array, sum: number): Buffer {
+  const chunks = Math.ceil(data.length / DISK_CHUNK);
+  const out = Buffer.allocUnsafe(4 * chunks + 8);
+  for (let i = 0; i < chunks; i++) out.writeUInt32LE(crc32(data.subarray(i * DISK_CHUNK, (i + 1) * DISK_CHUNK)), 4 * i);
+  out.writeUInt32LE(sum, 4 * chunks);
+  out.writeUInt32LE(crc32(out.subarray(0, 4 * chunks + 4)), 4 * chunks + 4);
+  return out;
+}
 
 /** Deletes a file; false when it could not be (read-only, in use): eviction goes on. */
 async function removeQuietly(file: string): Promise<boolean> {
@@ -35,27 +56,21 @@ const STALE_TMP_MS = 10 * 60 * 1000;
 const EVICT_TO_FRACTION = 0.9;
 
 /** The CRC32 of an entry's first `length` bytes, read as `size` bytes into `bytes`, when the
- *  entry is whole and its trailer agrees; undefined if not. */
+ *  entry is whole and its trailer agrees with itself and with the data; undefined if not. */
 function trailerSum(bytes: Buffer, length: number, size: number): number | undefined {
-  if (size !== length + TRAILER) return undefined;
+  const trailer = trailerBytes(length);
+  if (size !== length + trailer) return undefined;
+  const table = bytes.subarray(length, length + trailer - 4);
+  if (crc32(table) !== bytes.readUInt32LE(length + trailer - 4)) return undefined;
   const sum = crc32(bytes.subarray(0, length));
-  return sum === bytes.readUInt32LE(length) ? sum : undefined;
+  return sum === bytes.readUInt32LE(length + trailer - 8) ? sum : undefined;
 }
-
-// Callback forms: a FileHandle closes its descriptor when collected, and openChecked hands
-// its descriptor on.
-const openFd = promisify(fs.open);
-const readFd = promisify(fs.read);
-const fstatFd = promisify(fs.fstat);
 
 export class DiskCache {
   private writtenSinceScan = 0;
   private scanning: Promise<void> | undefined;
   /** Writes under way, so that close() can wait for them. */
   private readonly pending = new Set<Promise<void>>();
-  /** openChecked's reused memory, and whether a call is using it. */
-  private scratch = Buffer.alloc(0);
-  private scratchBusy = false;
 
   constructor(
     readonly dir: string,
@@ -67,7 +82,7 @@ export class DiskCache {
 
   pathOf(key: string): string {
     const h = createHash('sha256').update(this.namespace).update('\n').update(key).digest('hex');
-    return path.join(this.dir, h.slice(0, 2), `${h.slice(2)}.block`);
+    return path.join(this.dir, h.slice(0, 2), `${h.slice(2)}${ENTRY_SUFFIX}`);
   }
 
   /** The object's bytes if this machine has them and they are `length` long, with their
@@ -91,48 +106,6 @@ export class DiskCache {
     }
     this.hit(key, length);
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, length), crc32: sum };
-  }
-
-  /**
-   * An open descriptor of the object's file, after its bytes were read through it and found
-   * `length` long with their trailer's CRC32, and `accept(bytes, crc32)` agreed: the caller owns
-   * it (to read pages from, then close). Undefined when the file is missing or damaged (then
-   * deleted). The bytes are read into memory reused from one call to the next: a block in
-   * new memory costs a page fault per 4 KiB, more than reading it.
-   */
-  async openChecked(key: string, length: number, accept: (bytes: Uint8Array, crc32: number) => boolean): Promise<number | undefined> {
-    // Misses are not counted here: the caller falls back to get(), which counts them.
-    let fd: number;
-    try {
-      fd = await openFd(this.pathOf(key), 'r');
-    } catch {
-      return undefined;
-    }
-    const scratch = this.scratch.length >= length + TRAILER && !this.scratchBusy ? this.scratch : Buffer.allocUnsafeSlow(length + TRAILER);
-    if (scratch.length > this.scratch.length && !this.scratchBusy) this.scratch = scratch;
-    const own = scratch === this.scratch;
-    if (own) this.scratchBusy = true;
-    try {
-      const { size } = await fstatFd(fd);
-      const { bytesRead } = size === length + TRAILER ? await readFd(fd, scratch, 0, size, 0) : { bytesRead: -1 };
-      if (bytesRead >= 0 && bytesRead !== size) {
-        fs.close(fd, () => undefined); // a short read is no proof of damage: a miss only
-        return undefined;
-      }
-      const sum = bytesRead === size ? trailerSum(scratch, length, size) : undefined;
-      if (sum === undefined || !accept(scratch.subarray(0, length), sum)) {
-        fs.close(fd, () => undefined);
-        await this.drop(key);
-        return undefined;
-      }
-    } catch {
-      fs.close(fd, () => undefined);
-      return undefined;
-    } finally {
-      if (own) this.scratchBusy = false;
-    }
-    this.hit(key, length);
-    return fd;
   }
 
   /** Counts a hit, and makes its entry recently used (evicted last). */
@@ -167,15 +140,14 @@ export class DiskCache {
       if (err.code !== 'EEXIST') throw err;
     });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const trailer = Buffer.alloc(TRAILER);
-    trailer.writeUInt32LE(sum);
+    const trailer = entryTrailer(bytes, sum);
     try {
       // Data and trailer in one write, without joining them: a copy of a whole block in new
       // memory costs more than the write on some machines (a page fault per 4 KiB).
       const handle = await fs.promises.open(tmp, 'w', 0o600);
       try {
         const { bytesWritten } = await handle.writev([bytes, trailer]);
-        if (bytesWritten !== bytes.length + TRAILER) throw new Error(`short write to ${tmp}`);
+        if (bytesWritten !== bytes.length + trailer.length) throw new Error(`short write to ${tmp}`);
       } finally {
         await handle.close();
       }
@@ -209,7 +181,7 @@ export class DiskCache {
         const file = path.join(subdir, name);
         const st = await fs.promises.stat(file).catch(() => undefined);
         if (!st) continue;
-        if (!name.endsWith('.block')) {
+        if (!name.endsWith(ENTRY_SUFFIX) && !name.endsWith('.block')) {
           // A write a killed process never renamed: nobody will.
           if (name.endsWith('.tmp') && Date.now() - st.mtimeMs > STALE_TMP_MS) await removeQuietly(file);
           continue;

@@ -3,8 +3,10 @@
 // native/bridge_layout.h (binding.layout); C++ encodes what this decodes (native/vfs.cc).
 import type { BridgeLayout } from '../../binding';
 import { S3VFSError } from '../errors';
-import type { BlockWrite, ReadWant } from '../store/cached-file';
+import type { BlockWrite, DiskEntry, ReadWant } from '../store/cached-file';
 import type { Request } from './bridge-server';
+
+const encoder = new TextEncoder();
 
 /**
  * OP_WRITE_BLOCKS' WRITE_RECORDs (native/bridge_layout.h): block index, offset in the
@@ -49,14 +51,32 @@ export function parseWant(payload: Uint8Array, L: BridgeLayout): ReadWant | unde
   };
 }
 
-/** A READ_BLOCKS_FILE reply's payload: a READ_FILE record. */
-export function encodeFile(index: number, length: number, fd: number, L: BridgeLayout): Uint8Array {
-  const out = new Uint8Array(L.READ_FILE_BYTES);
-  const view = new DataView(out.buffer);
-  view.setBigInt64(L.READ_FILE_INDEX, BigInt(index), true);
-  view.setBigInt64(L.READ_FILE_LENGTH, BigInt(length), true);
-  view.setInt32(L.READ_FILE_FD, fd, true);
-  return out;
+/** A READ_BLOCKS_FILE reply's payload: a READ_FILE record per entry, in order, as many as
+ *  fit in `maxBytes` (the first always: it is the block asked for). */
+export function encodeFiles(files: DiskEntry[], maxBytes: number, L: BridgeLayout): Uint8Array {
+  const records: Uint8Array[] = [];
+  let total = 0;
+  for (const f of files) {
+    const path = encoder.encode(f.path);
+    const out = new Uint8Array(L.READ_FILE_HEADER + path.length);
+    if (records.length > 0 && total + out.length > maxBytes) break;
+    const view = new DataView(out.buffer);
+    view.setBigInt64(L.READ_FILE_INDEX, BigInt(f.index), true);
+    view.setBigInt64(L.READ_FILE_LENGTH, BigInt(f.length), true);
+    view.setUint32(L.READ_FILE_CRC, f.crc32 ?? 0, true);
+    view.setInt32(L.READ_FILE_FLAGS, f.crc32 === undefined ? 0 : L.READ_FILE_CRC_KNOWN, true);
+    view.setInt32(L.READ_FILE_PATH_LEN, path.length, true);
+    out.set(path, L.READ_FILE_HEADER);
+    records.push(out);
+    total += out.length;
+  }
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const r of records) {
+    joined.set(r, at);
+    at += r.length;
+  }
+  return joined;
 }
 
 /** A READ_BLOCKS_PIECE reply's payload: int64 start, then the bytes from there (the piece

@@ -1,9 +1,8 @@
 // What each bridge op does to the file table (the requests decoded by bridge-codec.ts).
-import fs from 'node:fs';
 import type { BridgeLayout } from '../../binding';
 import * as C from '../sqlite-codes';
 import type { FileTable } from '../store/file-table';
-import { decodeRequest, encodeFile, encodePiece, int64s } from './bridge-codec';
+import { decodeRequest, encodeFiles, encodePiece, int64s } from './bridge-codec';
 import type { Reply, Request } from './bridge-server';
 
 const encoder = new TextEncoder();
@@ -12,16 +11,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
   // One at a time with the worker's other work on the files (a serialize's flush): see
   // FileTable.exclusive.
   const serve = (req: Request): Promise<Reply> => files.exclusive(() => serveRequest(req));
-  // Descriptors of disk files handed to the main thread (READ_BLOCKS_FILE): it duplicates
-  // one before its next request, so they are closed then. This thread opened them, so this
-  // thread closes them: Node tracks the descriptors a worker opens.
-  let handed: number[] = [];
-  const closeHanded = () => {
-    for (const fd of handed) fs.close(fd, () => undefined);
-    handed = [];
-  };
   const serveRequest = async (req: Request): Promise<Reply> => {
-    closeHanded();
     const r = decodeRequest(L, req);
     switch (r.op) {
       case 'open': {
@@ -77,10 +67,7 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
         const f = files.handle(r.file);
         const got = await f.readBlocks(r.first, r.needed, capacity(), r.want);
         if ('piece' in got) return { data: encodePiece(got.start, got.piece), result: L.READ_BLOCKS_PIECE, f64: f.size };
-        if ('fd' in got) {
-          handed.push(got.fd);
-          return { data: [encodeFile(got.index, got.length, got.fd, L)], result: L.READ_BLOCKS_FILE, f64: f.size };
-        }
+        if ('files' in got) return { data: [encodeFiles(got.files, capacity(), L)], result: L.READ_BLOCKS_FILE, f64: f.size };
         return { data: got.data, result: got.count, f64: f.size };
       }
     }
@@ -115,5 +102,5 @@ export function bridgeOps(L: BridgeLayout, files: FileTable, capacity: () => num
       default: return C.SQLITE_IOERR;
     }
   };
-  return { serve, failureStatus, closeHanded };
+  return { serve, failureStatus };
 }

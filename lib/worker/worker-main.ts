@@ -59,7 +59,6 @@ async function shutdown(): Promise<void> {
   await files.exclusive(() => files.flushAll());
   await diskCache?.flush();
   server.stop();
-  ops.closeHanded();
   clearInterval(heartbeat);
   s3.destroy();
 }

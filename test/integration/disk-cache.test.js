@@ -20,7 +20,7 @@ const BLOCK = 64 << 10;
 /** Every file the cache holds under `dir`, with its size. */
 function entries(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(path.join(dir, sub)).filter((n) => n.endsWith('.block')).map((n) => path.join(dir, sub, n)));
+  return fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(path.join(dir, sub)).filter((n) => n.endsWith('.block2')).map((n) => path.join(dir, sub, n)));
 }
 
 /** A versioned database of about 1.2 MB (about 19 blocks of 64 KiB), written with the disk cache in `cacheDir`. */

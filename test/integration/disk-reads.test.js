@@ -78,6 +78,38 @@ test('a working set larger than the memory cache is read from the disk files: on
   expect(during - openFds()).toBeGreaterThan(10);
 });
 
+test('a damaged chunk of a disk file is caught when first read: the file is deleted and the block read from S3', async () => {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const expected = lookups(open(makeVfs({ cacheDir: tempDir() }), prefix, { readonly: true }));
+  // One bit flipped in every 4 KiB chunk of every entry's data: any page read from a file
+  // unchecked would be wrong.
+  const entries = fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(`${dir}/${sub}`).filter((n) => n.endsWith('.block2')).map((n) => `${dir}/${sub}/${n}`));
+  expect(entries.length).toBeGreaterThan(20);
+  const before = new Map();
+  for (const file of entries) {
+    const bytes = fs.readFileSync(file);
+    before.set(file, Buffer.from(bytes));
+    const data = bytes.length - (4 * Math.ceil(BLOCK / 4096) + 8);
+    for (let at = 1000; at < data; at += 4096) bytes[at] ^= 0x10;
+    fs.writeFileSync(file, bytes);
+  }
+
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  const db = open(reader, prefix, { readonly: true });
+  expect(lookups(db)).toEqual(expected);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  const s = reader.stats();
+  expect(s.mainDiskDamaged).toBeGreaterThan(0);
+  expect(s.get).toBeGreaterThan(s.mainDiskDamaged); // the manifest, then each damaged block again
+  db.close();
+  await reader.close();
+  // Each damaged entry the reader found is gone, or written again whole from S3.
+  const restored = entries.filter((f) => fs.existsSync(f) && Buffer.compare(fs.readFileSync(f), before.get(f)) === 0);
+  const gone = entries.filter((f) => !fs.existsSync(f));
+  expect(restored.length + gone.length).toBeGreaterThanOrEqual(s.mainDiskDamaged);
+});
+
 /** A database, and a reader with a small cache whose lookups went to the blocks' disk files. */
 async function readerOnDiskFiles() {
   const dir = tempDir();

@@ -3,7 +3,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { binding } = require('../../dist/native');
-const { parseWrites, parseWant, decodeRequest, encodeFile } = require('../../dist/worker/bridge-codec');
+const { parseWrites, parseWant, decodeRequest, encodeFiles } = require('../../dist/worker/bridge-codec');
+const { DISK_CHUNK } = require('../../dist/store/disk-cache');
 
 const L = binding().layout;
 
@@ -26,7 +27,8 @@ test('the layout is consistent: slots in the header, ops distinct, records end w
   expect(new Set(ops).size).toBe(ops.length);
   expect(L.WRITE_RECORD_HEADER).toBe(L.WRITE_RECORD_LENGTH + 4);
   expect(L.READ_WANT_BYTES).toBe(L.READ_WANT_FLAGS + 4);
-  expect(L.READ_FILE_BYTES).toBe(L.READ_FILE_FD + 4);
+  expect(L.READ_FILE_HEADER).toBe(L.READ_FILE_PATH_LEN + 4);
+  expect(L.DISK_CHUNK_BYTES).toBe(DISK_CHUNK); // the worker writes the chunks C++ checks
 });
 
 /** Records as C++ builds them (native/vfs.cc, SendWrites). */
@@ -114,11 +116,48 @@ test('a failed write of every kind reaches SQLite as SQLITE_IOERR_WRITE', () => 
   for (const op of [L.OP_WRITE, L.OP_WRITE_BLOCKS, L.OP_WRITE_PAGES]) expect(failureStatus(op, new Error('disk full'))).toBe(C.SQLITE_IOERR_WRITE);
 });
 
-test('a read-file record carries the block index, its length and the descriptor where C++ reads them', () => {
-  const out = encodeFile(5_000_000_001, 1 << 20, 42, L);
-  expect(out.length).toBe(L.READ_FILE_BYTES);
+test('read-file records carry each block, its length, CRC32 and path where C++ reads them, as many as fit', () => {
+  const files = [
+    { index: 5_000_000_001, length: 1 << 20, path: '/tmp/c/ab/cdé.block2', crc32: 0xfedcba98 },
+    { index: 7, length: 300, path: '/tmp/c/01/23.block2' }, // no CRC32 recorded
+    { index: 8, length: 300, path: '/tmp/c/01/45.block2' },
+  ];
+  const out = encodeFiles(files, 1 << 20, L);
   const view = new DataView(out.buffer);
-  expect(view.getBigInt64(L.READ_FILE_INDEX, true)).toBe(5_000_000_001n);
-  expect(view.getBigInt64(L.READ_FILE_LENGTH, true)).toBe(BigInt(1 << 20));
-  expect(view.getInt32(L.READ_FILE_FD, true)).toBe(42);
+  const read = [];
+  for (let at = 0; at < out.length; ) {
+    const pathLen = view.getInt32(at + L.READ_FILE_PATH_LEN, true);
+    read.push({
+      index: view.getBigInt64(at + L.READ_FILE_INDEX, true),
+      length: view.getBigInt64(at + L.READ_FILE_LENGTH, true),
+      crc: view.getUint32(at + L.READ_FILE_CRC, true),
+      flags: view.getInt32(at + L.READ_FILE_FLAGS, true),
+      path: Buffer.from(out.subarray(at + L.READ_FILE_HEADER, at + L.READ_FILE_HEADER + pathLen)).toString('utf8'),
+    });
+    at += L.READ_FILE_HEADER + pathLen;
+  }
+  expect(read).toEqual([
+    { index: 5_000_000_001n, length: BigInt(1 << 20), crc: 0xfedcba98, flags: L.READ_FILE_CRC_KNOWN, path: files[0].path },
+    { index: 7n, length: 300n, crc: 0, flags: 0, path: files[1].path },
+    { index: 8n, length: 300n, crc: 0, flags: 0, path: files[2].path },
+  ]);
+  // Only what fits: the first always (the block asked for), then whole records.
+  const one = encodeFiles(files, 10, L);
+  expect(one.length).toBe(L.READ_FILE_HEADER + Buffer.byteLength(files[0].path));
+  const two = encodeFiles(files, one.length + L.READ_FILE_HEADER + 19, L);
+  expect(two.length).toBe(one.length + L.READ_FILE_HEADER + 19);
+});
+
+test("the main thread's CRC32 is node:zlib's, by which the worker writes the chunk sums, at every length and alignment", () => {
+  const { crc32 } = require('node:zlib');
+  const bytes = Uint8Array.from({ length: 9000 }, (_, i) => (i * 2654435761) >>> 24);
+  const mismatches = [];
+  for (let len = 0; len <= 4200; len += len < 200 ? 1 : 61) {
+    for (const at of [0, 1, 7, 15, 33]) {
+      const part = bytes.subarray(at, at + len);
+      if (binding().crc32(part) !== crc32(part)) mismatches.push({ len, at });
+    }
+  }
+  expect(mismatches).toEqual([]);
+  expect(binding().crc32(bytes.subarray(0, 4096))).toBe(crc32(bytes.subarray(0, 4096)));
 });

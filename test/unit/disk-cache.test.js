@@ -3,7 +3,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { DiskCache } = require('../../dist/store/disk-cache');
+const { DiskCache, DISK_CHUNK, trailerBytes } = require('../../dist/store/disk-cache');
 const { Counters } = require('../../dist/stats');
 const { crc32 } = require('node:zlib');
 
@@ -32,7 +32,7 @@ test('an entry whose bytes changed on disk (same length) fails its own checksum 
   c.put('db/v/b', new Uint8Array([5, 6, 7, 8]));
   await c.flush();
   const file = c.pathOf('db/v/b');
-  expect(fs.statSync(file).size).toBe(4 + 4); // the data, then its CRC32
+  expect(fs.statSync(file).size).toBe(4 + 12); // the data, then its chunk's CRC32, the data's, the trailer's
   const bytes = fs.readFileSync(file);
   bytes[1] ^= 1;
   fs.writeFileSync(file, bytes);
@@ -45,40 +45,35 @@ test('an entry put with a CRC32 that is not its own is refused when read (the tr
   const bytes = new Uint8Array([9, 9, 9]);
   c.put('db/v/d', bytes, crc32(bytes) ^ 1);
   await c.flush();
-  expect(fs.statSync(c.pathOf('db/v/d')).size).toBe(3 + 4);
+  expect(fs.statSync(c.pathOf('db/v/d')).size).toBe(3 + trailerBytes(3));
   expect(await c.get('db/v/d', 3)).toBeUndefined();
   c.put('db/v/e', bytes, crc32(bytes));
   await c.flush();
   expect([...(await c.get('db/v/e', 3)).bytes]).toEqual([9, 9, 9]);
 });
 
-test('openChecked hands over a descriptor only for a whole entry whose checksum and caller agree', async () => {
+test('the trailer holds each chunk\'s CRC32, the data\'s, then its own; a damaged trailer is refused', async () => {
   const c = cache(1 << 20);
-  const data = Uint8Array.from({ length: 10000 }, (_, i) => i % 251);
-  for (const key of ['db/v/ok', 'db/v/flipped', 'db/v/short', 'db/v/refused']) c.put(key, data);
+  const data = Uint8Array.from({ length: 2 * DISK_CHUNK + 1808 }, (_, i) => (i * 7) % 251);
+  c.put('db/v/ok', data);
+  c.put('db/v/table', data);
   await c.flush();
-  const seen = [];
-  const fd = await c.openChecked('db/v/ok', data.length, (bytes, sum) => {
-    seen.push(sum === crc32(data) && Buffer.compare(bytes, data) === 0);
-    return true;
-  });
-  expect(seen).toEqual([true]);
-  const page = Buffer.alloc(100);
-  fs.readSync(fd, page, 0, 100, 5000);
-  expect([...page]).toEqual([...data.subarray(5000, 5100)]);
-  fs.closeSync(fd);
+  const file = fs.readFileSync(c.pathOf('db/v/ok'));
+  expect(trailerBytes(data.length)).toBe(3 * 4 + 8);
+  expect(file.length).toBe(data.length + 20);
+  expect(Buffer.compare(file.subarray(0, data.length), Buffer.from(data))).toBe(0);
+  const sums = [0, 1, 2].map((i) => file.readUInt32LE(data.length + 4 * i));
+  expect(sums).toEqual([0, 1, 2].map((i) => crc32(data.subarray(i * DISK_CHUNK, (i + 1) * DISK_CHUNK))));
+  expect(file.readUInt32LE(data.length + 12)).toBe(crc32(data));
+  expect(file.readUInt32LE(data.length + 16)).toBe(crc32(file.subarray(data.length, data.length + 16)));
+  expect([...(await c.get('db/v/ok', data.length)).bytes]).toEqual([...data]);
 
-  const flipped = fs.readFileSync(c.pathOf('db/v/flipped'));
-  flipped[7000] ^= 4;
-  fs.writeFileSync(c.pathOf('db/v/flipped'), flipped);
-  fs.truncateSync(c.pathOf('db/v/short'), 9000);
-  const accept = () => true;
-  expect(await c.openChecked('db/v/flipped', data.length, accept)).toBeUndefined();
-  expect(await c.openChecked('db/v/short', data.length, accept)).toBeUndefined();
-  // The layout's own record (the manifest's CRC32) says no.
-  expect(await c.openChecked('db/v/refused', data.length, () => false)).toBeUndefined();
-  for (const key of ['db/v/flipped', 'db/v/short', 'db/v/refused']) expect(fs.existsSync(c.pathOf(key))).toBe(false);
-  expect(await c.openChecked('db/v/none', 1, accept)).toBeUndefined();
+  // A chunk's sum changed (the data and its whole CRC32 intact): the trailer's own CRC32 says so.
+  const table = fs.readFileSync(c.pathOf('db/v/table'));
+  table[data.length + 5] ^= 2;
+  fs.writeFileSync(c.pathOf('db/v/table'), table);
+  expect(await c.get('db/v/table', data.length)).toBeUndefined();
+  expect(fs.existsSync(c.pathOf('db/v/table'))).toBe(false);
 });
 
 test('a cache whose directory has gone misses instead of recreating it', async () => {

@@ -148,6 +148,12 @@ export class VersionedFile extends CachedFile {
     return (blockKeyParts(this.entry(index).key)?.commit ?? 0) > 0;
   }
 
+  protected override recordedCrc32(index: number): number | undefined {
+    const e = this.entry(index);
+    const hex = e.patches ? e.patchedCrc32 : e.crc32;
+    return hex === undefined ? undefined : parseInt(hex, 16);
+  }
+
   /** Block `index` as written since the last commit, or as the manifest lists it. */
   private entry(index: number): BlockEntry {
     const e = this.uploadedBlocks.get(index) ?? this.manifest?.blocks[index];

@@ -1,0 +1,75 @@
+#include "disk_entry.h"
+
+#include "bridge_layout.h"
+#include "crc32.h"
+#include "disk_file.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace s3vfs {
+
+namespace {
+constexpr int64_t kChunk = layout::DISK_CHUNK_BYTES;
+
+uint32_t LoadU32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[3]) << 24;
+}
+}  // namespace
+
+EntryResult OpenEntry(DiskBlock& d) {
+  ForgetEntry(d);
+  if (d.length <= 0) return EntryResult::kDamaged;
+  int fd = OpenRead(d.path);
+  if (fd < 0) return EntryResult::kUnavailable;
+  int64_t chunks = (d.length + kChunk - 1) / kChunk;
+  int64_t trailer = 4 * chunks + 8;
+  std::vector<uint8_t> tail(static_cast<size_t>(trailer));
+  bool whole = FileSize(fd) == d.length + trailer && PreadAll(fd, tail.data(), tail.size(), d.length);
+  bool agrees = whole && Crc32(tail.data(), static_cast<size_t>(trailer - 4)) == LoadU32(tail.data() + trailer - 4) &&
+                (!d.crcKnown || LoadU32(tail.data() + trailer - 8) == d.crc);
+  if (!agrees) {
+    CloseFd(fd);
+    return EntryResult::kDamaged;
+  }
+  d.sums.resize(static_cast<size_t>(chunks));
+  for (int64_t i = 0; i < chunks; i++) d.sums[i] = LoadU32(tail.data() + 4 * i);
+  d.checked.assign(static_cast<size_t>(chunks), false);
+  d.fd = fd;
+  TouchFile(fd);
+  return EntryResult::kOk;
+}
+
+EntryResult ReadEntry(DiskBlock& d, int64_t offset, int64_t len, uint8_t* out, std::vector<uint8_t>& scratch) {
+  if (len <= 0) return EntryResult::kOk;
+  int64_t first = offset / kChunk;
+  int64_t last = (offset + len - 1) / kChunk;
+  bool checked = true;
+  for (int64_t c = first; c <= last && checked; c++) checked = d.checked[c];
+  if (checked) return PreadAll(d.fd, out, static_cast<size_t>(len), offset) ? EntryResult::kOk : EntryResult::kUnavailable;
+  // Whole chunks, to check them, then the bytes wanted out of them: read straight into
+  // `out` when they are exactly those (a page read of the chunk's size, the usual case).
+  int64_t start = first * kChunk;
+  int64_t end = std::min(d.length, (last + 1) * kChunk);
+  bool exact = start == offset && end == offset + len;
+  if (!exact && scratch.size() < static_cast<size_t>(end - start)) scratch.resize(static_cast<size_t>(end - start));
+  uint8_t* chunks = exact ? out : scratch.data();
+  if (!PreadAll(d.fd, chunks, static_cast<size_t>(end - start), start)) return EntryResult::kUnavailable;
+  for (int64_t c = first; c <= last; c++) {
+    if (d.checked[c]) continue;
+    int64_t at = c * kChunk - start;
+    int64_t n = std::min(kChunk, end - c * kChunk);
+    if (Crc32(chunks + at, static_cast<size_t>(n)) != d.sums[c]) return EntryResult::kDamaged;
+    d.checked[c] = true;
+  }
+  if (!exact) std::memcpy(out, chunks + (offset - start), static_cast<size_t>(len));
+  return EntryResult::kOk;
+}
+
+void ForgetEntry(DiskBlock& d) {
+  d.sums.clear();
+  d.checked.clear();
+}
+
+}  // namespace s3vfs
