@@ -36,10 +36,12 @@ export interface Binding {
   /** Makes the VFS SQLite's default VFS until disarmDefault(). */
   armDefault(name: string): void;
   disarmDefault(): void;
+  /** The CRC32 the main thread checks disk-cache chunks by; `table`: by the table every
+   *  machine has, whatever faster way this one has (for tests). */
+  crc32(bytes: Uint8Array, table?: boolean): number;
   /** [reads served by the main-thread block cache, reads that crossed for blocks, bytes cached,
    *  database pages SQLite wrote, payload bytes the bridge carried both ways, bytes held by
-   *  memory journals]. */
-  /** The CRC32 the main thread checks disk-cache chunks by (for tests). */
-  crc32(bytes: Uint8Array): number;
+   *  memory journals, reads served from disk-cache entries, entries found damaged, entries
+   *  opened]. */
   cacheStats(name: string): [number, number, number, number, number, number, number, number, number];
 }

@@ -167,13 +167,15 @@ Napi::Value CacheStats(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// crc32(bytes): the CRC32 by which this thread checks disk-cache chunks, so that a test can
-// hold it to node:zlib's, by which the worker wrote them.
+// crc32(bytes, table): the CRC32 by which this thread checks disk-cache chunks, so that a
+// test can hold it to node:zlib's, by which the worker wrote them; `table` forces the
+// fallback every machine has.
 Napi::Value Crc32Js(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsTypedArray()) return Fail(env, "crc32(bytes): bytes must be a Uint8Array");
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  return Napi::Number::New(env, Crc32(bytes.Data(), bytes.ByteLength()));
+  bool table = info.Length() > 1 && info[1].ToBoolean().Value();
+  return Napi::Number::New(env, Crc32(bytes.Data(), bytes.ByteLength(), table));
 }
 
 // Every entry of S3VFS_BRIDGE_LAYOUT, by name.

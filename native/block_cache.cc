@@ -90,6 +90,8 @@ bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t
     if (r == EntryResult::kDamaged) {
       RemoveFile(d.path);
       cache.diskDamaged++;
+    } else {
+      noDisk.insert(index);
     }
     cache.UnmapDisk(this, index);
     return false;
@@ -114,7 +116,7 @@ void CachedFile::DropDisk(BlockCache& cache, int64_t first, int64_t last) {
 }
 
 bool CachedFile::FileOk(int64_t index) const {
-  if (!kDiskFiles || dirty.count(index)) return false;
+  if (!kDiskFiles || dirty.count(index) || noDisk.count(index)) return false;
   auto it = loose.lower_bound(index * blockSize);
   return it == loose.end() || it->first >= (index + 1) * blockSize;
 }
@@ -299,6 +301,7 @@ void CachedFile::Drop(BlockCache& cache) {
   for (int64_t i : all) cache.Forget(this, i);
   DropPieces(cache, 0, INT64_MAX);
   DropDisk(cache, 0, INT64_MAX);
+  noDisk.clear();
   size = -1;
   freshUntil = {};
 }
@@ -417,9 +420,10 @@ void BlockCache::Forget(CachedFile* f, int64_t index) {
   recency_.Remove({f, index});
 }
 
-void BlockCache::NameDisk(CachedFile* f, int64_t index, DiskBlock d) {
+void BlockCache::NameDisk(CachedFile* f, int64_t index, DiskBlock d, bool asked) {
   auto it = f->onDisk.find(index);
   if (it != f->onDisk.end() && it->second.path == d.path && it->second.length == d.length) return;
+  if (it == f->onDisk.end() && !asked && f->onDisk.size() >= kMaxNamedDisk) return;
   UnmapDisk(f, index);
   d.fd = -1;
   f->onDisk.emplace(index, std::move(d));
@@ -441,11 +445,15 @@ bool BlockCache::OpenDisk(CachedFile* f, int64_t index) {
       RemoveFile(d.path);
       diskDamaged++;
     }
+    // A missing entry is no reason to stop asking: the worker knows when the block is on
+    // disk. One that is there and cannot be opened would be named again at every read.
+    if (r == EntryResult::kUnavailable) f->noDisk.insert(index);
     UnmapDisk(f, index);
     return false;
   }
   g_diskFilesOpen++;
-  diskOpened++;
+  if (!d.opened) diskOpened++;
+  d.opened = true;
   diskOrder_.push_back({f, index});
   d.order = std::prev(diskOrder_.end());
   return true;

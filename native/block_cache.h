@@ -11,6 +11,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "disk_entry.h"
@@ -63,6 +64,9 @@ struct CachedFile {
   // Blocks read from their entries in the disk cache, by index: only blocks with no write
   // made here since (a write forgets the entry first).
   std::unordered_map<int64_t, DiskBlock> onDisk;
+  // Blocks whose entries could not be opened (permissions, descriptors): read through the
+  // worker until another client's commit, rather than asking for the entry at every read.
+  std::unordered_set<int64_t> noDisk;
   // Kept in this thread's memory only (a versioned database's journal, which S3 never
   // needs): never fetched, handed over or evicted, and not counted against the limit.
   bool local = false;
@@ -81,7 +85,7 @@ struct CachedFile {
   // Forgets (and closes) the disk files of blocks [first, last].
   void DropDisk(BlockCache& cache, int64_t first, int64_t last);
   // Whether block `index` is as the worker has it (no write of this thread's own waits in
-  // it), so that its file on disk may serve it.
+  // it), so that its file on disk may serve it, and that file could be opened before.
   bool FileOk(int64_t index) const;
   // Forgets the pieces that overlap blocks [first, last].
   void DropPieces(BlockCache& cache, int64_t first, int64_t last);
@@ -130,8 +134,10 @@ class BlockCache {
   void Touch(CachedFile* f, int64_t index, int64_t offset) { recency_.Touch({f, index}, offset); }
   void Forget(CachedFile* f, int64_t index);
   // Block `index` of `f` is read from the disk-cache entry `d` names from now on (opened at
-  // its first read); one already named keeps its descriptor.
-  void NameDisk(CachedFile* f, int64_t index, DiskBlock d);
+  // its first read); one already named keeps its descriptor. Past kMaxNamedDisk entries
+  // named in a file, only `asked` ones are (the block a read wants).
+  void NameDisk(CachedFile* f, int64_t index, DiskBlock d, bool asked);
+  static constexpr size_t kMaxNamedDisk = 8192;
   // Opens the entry of block `index` (named), closing the least recently read past the
   // process's budget; false (and forgotten, deleted if damaged) when it cannot be read.
   bool OpenDisk(CachedFile* f, int64_t index);

@@ -63,7 +63,7 @@
                        /* the worker has them), F64_RESULT: size; or, when RESULT is         */  \
                        /* READ_BLOCKS_PIECE, data: int64 start, then bytes of one block from */  \
                        /* there that cover what the read wants (a range GET); or, when       */  \
-                       /* RESULT is READ_BLOCKS_FILE, data: a READ_FILE record                */  \
+                       /* RESULT is READ_BLOCKS_FILE, data: READ_FILE records                 */  \
   X(OP_WRITE_BLOCKS, 13) /* data: ARG WRITE_RECORDs; F64_OFFSET: the file's new size ->     */  \
                        /* RESULT: how many of those blocks the worker lacks to apply a       */  \
                        /* partial record to, data: their int64 indexes (the main thread      */  \
@@ -110,7 +110,8 @@
   X(READ_WANT_CACHE_FULL, 1) /* the main thread's cache is full: a piece of a block read out  */ \
                              /* of sequence serves better than the whole block               */ \
   X(READ_WANT_FILE_OK, 2)    /* the main thread would take a READ_BLOCKS_FILE answer (it has */ \
-                             /* no write of its own in the block)                            */
+                             /* no write of its own in the block, could open its entry      */ \
+                             /* before, and has a descriptor to spare)                      */
 
 namespace s3vfs {
 namespace layout {

@@ -103,7 +103,34 @@ inline bool HasPclmul() {
 #endif
 }  // namespace crc32_detail
 
-inline uint32_t Crc32(const uint8_t* p, size_t n) {
+// Combining CRC32s (as zlib's crc32_combine): the CRC32 of A followed by B, n bytes long, is
+// MultModP(ShiftBytes(n), crc(A)) ^ crc(B): A's register shifted by n bytes, a
+// multiplication by x^(8n) modulo the polynomial, in the reflected bit order CRC-32 uses.
+namespace crc32_detail {
+// a(x) * b(x) mod P.
+inline uint32_t MultModP(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t m = 1u << 31; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ 0xEDB88320u : b >> 1;
+  }
+  return product;
+}
+
+// x^(8 len) mod P.
+inline uint32_t ShiftBytes(uint64_t len) {
+  uint32_t power = 1u << 31;  // x^0
+  uint32_t square = 1u << 23;  // x^8: a byte
+  for (; len != 0; len >>= 1, square = MultModP(square, square)) {
+    if (len & 1) power = MultModP(square, power);
+  }
+  return power;
+}
+}  // namespace crc32_detail
+
+// `table`: the slicing-by-8 table whatever the machine has (for tests).
+inline uint32_t Crc32(const uint8_t* p, size_t n, bool table = false) {
+  if (table) return ~crc32_detail::Sliced(0xFFFFFFFFu, p, n);
 #if S3VFS_CRC_PCLMUL
   if (n >= 64 && crc32_detail::HasPclmul()) {
     size_t folded = n & ~static_cast<size_t>(15);

@@ -5,6 +5,7 @@
 #include "disk_file.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace s3vfs {
@@ -16,25 +17,47 @@ uint32_t LoadU32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
          static_cast<uint32_t>(p[3]) << 24;
 }
+// The CRC32 of the data whose chunks have these sums: checking it against the data CRC ties
+// the sums (and so every chunk checked against them) to the block the layout records.
+uint32_t SumsMakeUp(const std::vector<uint32_t>& sums, int64_t length) {
+  static const uint32_t kChunkShift = crc32_detail::ShiftBytes(kChunk);
+  uint32_t crc = sums.empty() ? 0 : sums[0];
+  for (size_t i = 1; i < sums.size(); i++) {
+    int64_t len = std::min<int64_t>(kChunk, length - static_cast<int64_t>(i) * kChunk);
+    uint32_t shift = len == kChunk ? kChunkShift : crc32_detail::ShiftBytes(static_cast<uint64_t>(len));
+    crc = crc32_detail::MultModP(shift, crc) ^ sums[i];
+  }
+  return crc;
+}
 }  // namespace
 
 EntryResult OpenEntry(DiskBlock& d) {
   ForgetEntry(d);
   if (d.length <= 0) return EntryResult::kDamaged;
   int fd = OpenRead(d.path);
-  if (fd < 0) return EntryResult::kUnavailable;
+  if (fd < 0) return errno == ENOENT ? EntryResult::kMissing : EntryResult::kUnavailable;
   int64_t chunks = (d.length + kChunk - 1) / kChunk;
   int64_t trailer = 4 * chunks + 8;
   std::vector<uint8_t> tail(static_cast<size_t>(trailer));
-  bool whole = FileSize(fd) == d.length + trailer && PreadAll(fd, tail.data(), tail.size(), d.length);
-  bool agrees = whole && Crc32(tail.data(), static_cast<size_t>(trailer - 4)) == LoadU32(tail.data() + trailer - 4) &&
-                (!d.crcKnown || LoadU32(tail.data() + trailer - 8) == d.crc);
-  if (!agrees) {
+  int64_t size = FileSize(fd);
+  if (size != d.length + trailer) {
     CloseFd(fd);
-    return EntryResult::kDamaged;
+    return size < 0 ? EntryResult::kUnavailable : EntryResult::kDamaged;
+  }
+  if (!PreadAll(fd, tail.data(), tail.size(), d.length)) {
+    CloseFd(fd);
+    return EntryResult::kUnavailable;
   }
   d.sums.resize(static_cast<size_t>(chunks));
   for (int64_t i = 0; i < chunks; i++) d.sums[i] = LoadU32(tail.data() + 4 * i);
+  uint32_t dataCrc = LoadU32(tail.data() + trailer - 8);
+  bool agrees = Crc32(tail.data(), static_cast<size_t>(trailer - 4)) == LoadU32(tail.data() + trailer - 4) &&
+                SumsMakeUp(d.sums, d.length) == dataCrc && (!d.crcKnown || dataCrc == d.crc);
+  if (!agrees) {
+    ForgetEntry(d);
+    CloseFd(fd);
+    return EntryResult::kDamaged;
+  }
   d.checked.assign(static_cast<size_t>(chunks), false);
   d.fd = fd;
   TouchFile(fd);

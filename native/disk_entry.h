@@ -7,9 +7,10 @@
 //   dataCrc   uint32, the CRC32 of all the data (what the layout records for the block)
 //   sumsCrc   uint32, the CRC32 of `sums` and `dataCrc`
 //
-// all little-endian. Opening checks the length, sumsCrc and dataCrc (a few KiB read); a
-// read checks each chunk it touches against its sum the first time, so a lookup that reads
-// one page of a 1 MiB block checks 4 KiB of it, not the whole block.
+// all little-endian. Opening checks the length, sumsCrc, that the sums add up to dataCrc
+// (CRC32 combination), and dataCrc against the layout's record (a few KiB read); a read
+// checks each chunk it touches against its sum the first time, so a lookup that reads one
+// page of a 1 MiB block checks 4 KiB of it, not the whole block.
 #pragma once
 #include <cstdint>
 #include <list>
@@ -32,13 +33,15 @@ struct DiskBlock {
   int fd = -1;            // -1: not open (not yet, or closed to stay within the budget)
   std::vector<uint32_t> sums;  // each chunk's CRC32, from the entry's trailer once open
   std::vector<bool> checked;   // chunks read and found to agree with their sums
+  bool opened = false;         // opened once at least (counted in BlockCache::diskOpened)
   std::list<std::pair<CachedFile*, int64_t>>::iterator order;  // in BlockCache's recency, while open
 };
 
-enum class EntryResult { kOk, kUnavailable, kDamaged };
+enum class EntryResult { kOk, kMissing, kUnavailable, kDamaged };
 
-// Opens the entry and checks its trailer. kUnavailable: no such file (evicted, never
-// written) or no descriptor to spare; kDamaged: the file is not a whole entry of the block.
+// Opens the entry and checks its trailer. kMissing: no such file (evicted, not written yet);
+// kUnavailable: it cannot be opened or read (permissions, descriptors); kDamaged: the file
+// is not a whole entry of the block.
 EntryResult OpenEntry(DiskBlock& d);
 
 // Reads [offset, offset + len) of the block (within it) into `out`, checking each chunk it

@@ -1,5 +1,5 @@
 // The few system calls by which the main thread reads a block's entry in the disk cache
-// itself (DiskBlock in block_cache.h): POSIX only. Elsewhere kDiskFiles is false, the main
+// itself (DiskBlock in disk_entry.h): POSIX only. Elsewhere kDiskFiles is false, the main
 // thread never asks for a file (READ_WANT_FILE_OK), and blocks cross the bridge as before.
 #pragma once
 #include <algorithm>

@@ -260,7 +260,7 @@ int FetchBlocks(S3File* f, int64_t first, int64_t needed, int64_t wantOffset = -
       d.length = length;
       d.crcKnown = (flags & layout::READ_FILE_CRC_KNOWN) != 0;
       if (index >= 0 && length > 0 && length == cf->BlockLength(index) && cf->FileOk(index)) {
-        f->vfs->Cache().NameDisk(cf, index, std::move(d));
+        f->vfs->Cache().NameDisk(cf, index, std::move(d), index == first);
       }
     }
     return SQLITE_OK;

@@ -125,14 +125,16 @@ export class DiskCache {
   }
 
   /** Keeps the bytes, in the background: a failure (a full disk) only costs a later GET.
-   *  `sum` is their CRC32 when the caller has it already. */
+   *  `sum` is their CRC32 when the caller has it already. The trailer is made now, from the
+   *  bytes as they are: should they change before the write, the entry's chunks no longer
+   *  match their sums, and a reader refuses it. */
   put(key: string, bytes: Uint8Array, sum = crc32(bytes)): void {
-    const write = this.write(key, bytes, sum).catch(() => undefined);
+    const write = this.write(key, bytes, entryTrailer(bytes, sum)).catch(() => undefined);
     this.pending.add(write);
     write.finally(() => this.pending.delete(write));
   }
 
-  private async write(key: string, bytes: Uint8Array, sum: number): Promise<void> {
+  private async write(key: string, bytes: Uint8Array, trailer: Buffer): Promise<void> {
     const file = this.pathOf(key);
     // Not recursive: if the checked directory itself has gone (a temp cleaner), the cache
     // misses rather than recreate it unchecked where another user may have made it first.
@@ -140,7 +142,6 @@ export class DiskCache {
       if (err.code !== 'EEXIST') throw err;
     });
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const trailer = entryTrailer(bytes, sum);
     try {
       // Data and trailer in one write, without joining them: a copy of a whole block in new
       // memory costs more than the write on some machines (a page fault per 4 KiB).

@@ -75,7 +75,7 @@ test('reading a table in index order, many times the cache, reads the blocks fro
   const s = vfs.stats();
   // The working set really is larger than the cache: most pages came from the files.
   expect(s.mainDiskReads).toBeGreaterThan(1000);
-  // Each block's file crossed once, as a descriptor; its pages did not cross at all.
+  // Each block's file crossed once at most, as its path; its pages did not cross at all.
   expect(s.bridgeCrossings).toBeLessThan(s.mainDiskReads / 20);
   expect(s.bridgeBytes).toBeLessThan(8 * BLOCK);
   db.close();

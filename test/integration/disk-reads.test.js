@@ -57,7 +57,7 @@ test('a working set larger than the memory cache is read from the disk files: on
   const first = reader.stats();
   expect(first.get).toBeLessThanOrEqual(2); // the manifest: every block was on disk
   expect(first.mainDiskReads).toBeGreaterThan(100);
-  // A block's file crosses as a descriptor, not as its bytes.
+  // A block's file crosses as its path, not as its bytes.
   expect(first.bridgeBytes).toBeLessThan(ROWS * 100);
 
   reader.resetStats();
@@ -108,6 +108,33 @@ test('a damaged chunk of a disk file is caught when first read: the file is dele
   const restored = entries.filter((f) => fs.existsSync(f) && Buffer.compare(fs.readFileSync(f), before.get(f)) === 0);
   const gone = entries.filter((f) => !fs.existsSync(f));
   expect(restored.length + gone.length).toBeGreaterThanOrEqual(s.mainDiskDamaged);
+});
+
+test("an entry whose chunks and their sums were changed together is refused when opened: the sums no longer make up the manifest's CRC32", async () => {
+  const { crc32 } = require('node:zlib');
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const expected = lookups(open(makeVfs({ cacheDir: tempDir() }), prefix, { readonly: true }));
+  const entries = fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(`${dir}/${sub}`).filter((n) => n.endsWith('.block2')).map((n) => `${dir}/${sub}/${n}`));
+  for (const file of entries) {
+    const bytes = fs.readFileSync(file);
+    const chunks = Math.ceil((bytes.length - 8) / (4096 + 4));
+    const data = bytes.length - 4 * chunks - 8;
+    // Every chunk changed, its sum made to match, the trailer's own CRC32 made to match: only
+    // the sums' combination (against the data CRC, the manifest's) can tell.
+    for (let c = 0; c < chunks; c++) {
+      bytes[c * 4096 + 10] ^= 0x40;
+      bytes.writeUInt32LE(crc32(bytes.subarray(c * 4096, Math.min(data, (c + 1) * 4096))), data + 4 * c);
+    }
+    bytes.writeUInt32LE(crc32(bytes.subarray(data, data + 4 * chunks + 4)), data + 4 * chunks + 4);
+    fs.writeFileSync(file, bytes);
+  }
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  const db = open(reader, prefix, { readonly: true });
+  expect(lookups(db)).toEqual(expected);
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(reader.stats().mainDiskDamaged).toBeGreaterThan(5);
+  db.close();
 });
 
 /** A database, and a reader with a small cache whose lookups went to the blocks' disk files. */
