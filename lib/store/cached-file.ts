@@ -81,7 +81,6 @@ const MIN_PIECES_TRIED = 8;
  *  bridge carries as many as fit. */
 const FILES_NEAR = 512;
 
-
 export abstract class CachedFile implements CacheOwner {
   /** Size including writes not yet uploaded. */
   size = 0;
