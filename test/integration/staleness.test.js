@@ -92,3 +92,20 @@ test('the refresh stops when the database is closed', async () => {
   expect(reader.stats().get).toBe(0);
   w.close();
 });
+
+test("the manifest an open read counts as checked then: a reader under maxStalenessMs does not ask again at its first statement; a strict one does", async () => {
+  const prefix = uniquePrefix('open-fresh');
+  const w = makeVfs({ layout: 'versioned' }).open(prefix);
+  w.exec('CREATE TABLE t(v); INSERT INTO t VALUES (1)');
+  const gets = {};
+  for (const maxStalenessMs of [60_000, 0]) {
+    const reader = makeVfs({ layout: 'versioned', maxStalenessMs });
+    const r = reader.open(prefix, { readonly: true });
+    const before = reader.stats().get;
+    expect(r.prepare('SELECT count(*) FROM t').pluck().get()).toBe(1);
+    gets[maxStalenessMs] = reader.stats().get - before;
+    r.close();
+  }
+  expect(gets[60_000]).toBe(0);
+  expect(gets[0]).toBeGreaterThanOrEqual(1); // the strict check of the manifest
+});

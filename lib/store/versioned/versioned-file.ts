@@ -75,9 +75,13 @@ export class VersionedFile extends CachedFile {
     this.lease = new Lease(ctx.s3, leaseKey(name), leaseTtlMs);
   }
 
-  /** Reads the manifest: one GET, no LIST (and its map pages, for a large database). */
+  /** Reads the manifest: one GET, no LIST (and its map pages, for a large database). What
+   *  it read is as fresh as a check made when it asked: under maxStalenessMs the first read
+   *  transaction after an open need not ask again (strict readers always do). */
   async load(): Promise<void> {
+    const asked = Date.now();
     await this.apply(await this.ctx.s3.get(manifestKey(this.name)));
+    this.validatedAt = asked;
   }
 
   private async apply(got: GetResult): Promise<void> {
