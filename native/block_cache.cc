@@ -87,13 +87,7 @@ bool CachedFile::ReadDisk(BlockCache& cache, int64_t offset, int amount, uint8_t
   DiskBlock& d = onDisk.at(index);
   EntryResult r = ReadEntry(d, offset - index * blockSize, end - offset, out, cache.DiskScratch());
   if (r != EntryResult::kOk) {
-    if (r == EntryResult::kDamaged) {
-      RemoveFile(d.path);
-      cache.diskDamaged++;
-    } else {
-      noDisk.insert(index);
-    }
-    cache.UnmapDisk(this, index);
+    cache.RefuseDisk(this, index, r);
     return false;
   }
   cache.TouchDisk(d);
@@ -441,14 +435,7 @@ bool BlockCache::OpenDisk(CachedFile* f, int64_t index) {
   DiskBlock& d = f->onDisk.at(index);
   EntryResult r = g_diskFilesOpen < diskLimit_ ? OpenEntry(d) : EntryResult::kUnavailable;
   if (r != EntryResult::kOk) {
-    if (r == EntryResult::kDamaged) {
-      RemoveFile(d.path);
-      diskDamaged++;
-    }
-    // A missing entry is no reason to stop asking: the worker knows when the block is on
-    // disk. One that is there and cannot be opened would be named again at every read.
-    if (r == EntryResult::kUnavailable) f->noDisk.insert(index);
-    UnmapDisk(f, index);
+    RefuseDisk(f, index, r);
     return false;
   }
   g_diskFilesOpen++;
@@ -457,6 +444,19 @@ bool BlockCache::OpenDisk(CachedFile* f, int64_t index) {
   diskOrder_.push_back({f, index});
   d.order = std::prev(diskOrder_.end());
   return true;
+}
+
+void BlockCache::RefuseDisk(CachedFile* f, int64_t index, EntryResult why) {
+  auto it = f->onDisk.find(index);
+  if (it == f->onDisk.end()) return;
+  if (why == EntryResult::kDamaged) {
+    RemoveFile(it->second.path);
+    diskDamaged++;
+  }
+  // A missing entry is no reason to stop asking: the worker knows when the block is on
+  // disk. One that is there and cannot be read would be named again at every read.
+  if (why == EntryResult::kUnavailable) f->noDisk.insert(index);
+  UnmapDisk(f, index);
 }
 
 void BlockCache::CloseDisk(DiskBlock& d) {

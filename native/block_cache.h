@@ -144,6 +144,9 @@ class BlockCache {
   // Whether this thread may open one more entry: within the process's budget, or by closing
   // one of its own.
   bool CanOpenDisk() const;
+  // Forgets the entry of block `index`, which could not be opened or read (`why`): a damaged
+  // one is deleted, one that cannot be read is not asked for again (CachedFile::noDisk).
+  void RefuseDisk(CachedFile* f, int64_t index, EntryResult why);
   void UnmapDisk(CachedFile* f, int64_t index);
   void TouchDisk(DiskBlock& d) { diskOrder_.splice(diskOrder_.end(), diskOrder_, d.order); }
   // Memory the checks of disk-cache chunks read into, reused.

@@ -47,18 +47,17 @@ uint32_t SumsMakeUp(const std::vector<uint32_t>& sums, int64_t length) {
 }  // namespace
 
 EntryResult OpenEntry(DiskBlock& d) {
-  ForgetEntry(d);
   if (d.length <= 0) return EntryResult::kDamaged;
   int fd = OpenRead(d.path);
   if (fd < 0) return errno == ENOENT ? EntryResult::kMissing : EntryResult::kUnavailable;
   int64_t chunks = (d.length + kChunk - 1) / kChunk;
   int64_t trailer = 4 * chunks + 8;
-  std::vector<uint8_t> tail(static_cast<size_t>(trailer));
   int64_t size = FileSize(fd);
   if (size != d.length + trailer) {
     CloseFd(fd);
     return size < 0 ? EntryResult::kUnavailable : EntryResult::kDamaged;
   }
+  std::vector<uint8_t> tail(static_cast<size_t>(trailer));
   if (!PreadAll(fd, tail.data(), tail.size(), d.length)) {
     CloseFd(fd);
     return EntryResult::kUnavailable;

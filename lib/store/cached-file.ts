@@ -601,14 +601,13 @@ export abstract class CachedFile implements CacheOwner {
    */
   private async filesNear(index: number): Promise<{ files: DiskEntry[] } | undefined> {
     const disk = this.diskFor(index);
-    if (!disk || this.dirty.has(index)) return undefined;
+    const first = disk && this.entryOnDisk(index, disk);
+    if (!first) return undefined;
     const key = this.keyOf(index);
     const generation = this.generation;
     if (!(await disk.has(key))) return undefined;
     // Written, uploaded or dropped meanwhile: no longer that block.
-    if (generation !== this.generation || this.dirty.has(index) || !this.stillAt(index, key)) return undefined;
-    const first = this.entryOnDisk(index, disk);
-    if (!first) return undefined;
+    if (generation !== this.generation || this.dirty.has(index) || !this.stillAt(index, key) || first.length !== blockLength(index, this.size, this.B)) return undefined;
     const files = [first];
     const from = Math.max(0, index - FILES_NEAR / 4);
     for (let i = from; i < Math.min(this.stored, from + FILES_NEAR); i++) {

@@ -104,16 +104,16 @@ export class DiskCache {
       this.counters.add('diskMisses');
       return undefined;
     }
-    this.hit(key, length);
+    this.hit(file, length);
     return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, length), crc32: sum };
   }
 
-  /** Counts a hit, and makes its entry recently used (evicted last). */
-  private hit(key: string, length: number): void {
+  /** Counts a hit on `file`, and makes it recently used (evicted last). */
+  private hit(file: string, length: number): void {
     this.counters.add('diskHits');
     this.counters.add('bytesFromDisk', length);
     const now = new Date();
-    fs.promises.utimes(this.pathOf(key), now, now).catch(() => undefined);
+    fs.promises.utimes(file, now, now).catch(() => undefined);
   }
 
   /** Whether this machine has the object (a read that would take a piece of it takes all). */

@@ -49,6 +49,11 @@ const MIN_REFRESH_MS = 50;
 /** Periods without a read transaction after which the refresh stops. */
 const IDLE_REFRESHES = 20;
 
+/** The CRC32 a manifest records for a block's bytes (as rebuilt, for a patched block), if any. */
+function recordedCrcHex(e: BlockEntry): string | undefined {
+  return e.patches ? e.patchedCrc32 : e.crc32;
+}
+
 export class VersionedFile extends CachedFile {
   /** The manifest this file's content is read from; null before the first commit. */
   manifest: Manifest | null = null;
@@ -153,8 +158,7 @@ export class VersionedFile extends CachedFile {
   }
 
   protected override recordedCrc32(index: number): number | undefined {
-    const e = this.entry(index);
-    const hex = e.patches ? e.patchedCrc32 : e.crc32;
+    const hex = recordedCrcHex(this.entry(index));
     return hex === undefined ? undefined : parseInt(hex, 16);
   }
 
@@ -202,7 +206,7 @@ export class VersionedFile extends CachedFile {
     if (parts && parts.index !== index) {
       throw new S3VFSError(`the manifest of '${this.name}' lists ${e.key} as block ${index}, but that object holds block ${parts.index}`, 'ECORRUPT');
     }
-    const expected = e.patches ? e.patchedCrc32 : e.crc32;
+    const expected = recordedCrcHex(e);
     const actual = bytes && expected ? (sum === undefined ? blockCrc32(bytes) : crc32Hex(sum)) : undefined;
     if (actual !== undefined && actual !== expected) {
       const what = e.patches ? `${this.name}/${e.key} and ${e.patches.length} patch(es)` : `${this.name}/${e.key}`;
