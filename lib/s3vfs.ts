@@ -85,6 +85,8 @@ export class S3VFS {
   private readonly databases = new Set<BetterSqlite3.Database>();
   private baseline: Partial<VfsStats> = {};
   private closed: Promise<void> | null = null;
+  /** The main thread's counters as they stood when the native VFS was destroyed. */
+  private nativeAtClose: ReturnType<ReturnType<typeof binding>['cacheStats']> | undefined;
 
   constructor(options: S3VFSOptions) {
     const o = resolveOptions(options);
@@ -268,9 +270,8 @@ export class S3VFS {
   }
 
   private rawStats(): VfsStats {
-    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes, , mainDiskReads, mainDiskDamaged, mainDiskOpened] = this.closed
-      ? [0, 0, 0, 0, 0, 0, 0, 0, 0]
-      : binding().cacheStats(this.name);
+    const [mainCacheHits, mainCacheMisses, , pagesWritten, bridgeBytes, , mainDiskReads, mainDiskDamaged, mainDiskOpened] =
+      this.nativeAtClose ?? binding().cacheStats(this.name);
     const worker = this.counters.read();
     // A block the main thread reads from its disk-cache entry is a disk hit the worker never saw.
     const diskHits = worker.diskHits + mainDiskOpened;
@@ -309,6 +310,8 @@ export class S3VFS {
     }
     this.bridge.fail(new S3VFSError(`S3VFS '${this.name}' is closed`, 'ECLOSED'));
     await this.worker.terminate();
+    // The counters outlive the native side: stats() after close() tells what the VFS did.
+    this.nativeAtClose = binding().cacheStats(this.name);
     binding().destroyVfs(this.name);
     instances.delete(this.name);
     if (failure) throw failure;

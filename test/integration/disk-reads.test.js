@@ -78,6 +78,23 @@ test('a working set larger than the memory cache is read from the disk files: on
   expect(during - openFds()).toBeGreaterThan(10);
 });
 
+test('stats() after close() still counts what the main thread did: nothing goes down', async () => {
+  const dir = tempDir();
+  const prefix = await build(dir);
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20, cacheSize: SMALL_CACHE });
+  lookups(open(reader, prefix, { readonly: true }));
+  const open_ = reader.stats();
+  expect(open_.mainDiskReads).toBeGreaterThan(100);
+  expect(open_.mainCacheHits).toBeGreaterThan(0);
+  await reader.close();
+  const closed = reader.stats();
+  for (const k of Object.keys(open_)) expect([k, closed[k]]).toEqual([k, expect.any(Number)]);
+  for (const k of ['mainCacheHits', 'mainCacheMisses', 'mainDiskReads', 'diskHits', 'bridgeBytes', 'bridgeCrossings']) {
+    expect([k, closed[k] >= open_[k]]).toEqual([k, true]);
+  }
+  expect(closed.mainDiskReads).toBe(open_.mainDiskReads);
+});
+
 test('a damaged chunk of a disk file is caught when first read: the file is deleted and the block read from S3', async () => {
   const dir = tempDir();
   const prefix = await build(dir);
