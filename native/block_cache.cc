@@ -132,9 +132,22 @@ static void CopyOverlap(int64_t fromStart, const uint8_t* from, int64_t fromLen,
   if (e > s) std::memcpy(to + (s - toStart), from + (s - fromStart), e - s);
 }
 
+// The first entry of `m` (disjoint ranges by start offset) that may overlap [offset, ...):
+// the one before `offset` if it reaches past it, else the first at or after it. A walk
+// from a block back would visit every page-sized entry of that block.
+template <typename Map>
+static auto FirstOverlapping(Map& m, int64_t offset) -> decltype(m.begin()) {
+  auto it = m.lower_bound(offset);
+  if (it != m.begin()) {
+    auto prev = std::prev(it);
+    if (prev->first + static_cast<int64_t>(prev->second.size()) > offset) return prev;
+  }
+  return it;
+}
+
 void CachedFile::PatchPieces(int64_t offset, int64_t end, const uint8_t* data) {
-  // A piece is at most a block long: one that overlaps the write starts after this.
-  for (auto it = pieces.lower_bound(std::max<int64_t>(0, offset - blockSize)); it != pieces.end() && it->first < end; ++it) {
+  // Pieces never overlap one another (InsertPiece replaces those a new one overlaps).
+  for (auto it = FirstOverlapping(pieces, offset); it != pieces.end() && it->first < end; ++it) {
     CopyOverlap(offset, data, end - offset, it->first, it->second.data(), static_cast<int64_t>(it->second.size()));
   }
 }
@@ -220,8 +233,8 @@ void CachedFile::AddLoose(BlockCache& cache, int64_t offset, const uint8_t* data
 void CachedFile::Overlay(int64_t start, uint8_t* data, int64_t len) const {
   if (loose.empty()) return;
   int64_t end = start + len;
-  // A loose write is shorter than a block: one that overlaps starts after this.
-  for (auto it = loose.lower_bound(std::max<int64_t>(0, start - blockSize)); it != loose.end() && it->first < end; ++it) {
+  // Loose writes never overlap one another (LooseFits).
+  for (auto it = FirstOverlapping(loose, start); it != loose.end() && it->first < end; ++it) {
     CopyOverlap(it->first, it->second.data(), static_cast<int64_t>(it->second.size()), start, data, len);
   }
 }
@@ -378,13 +391,13 @@ void BlockCache::InsertPiece(CachedFile* f, int64_t start, const uint8_t* bytes,
   int64_t index = start / f->blockSize;
   if ((start + static_cast<int64_t>(len) - 1) / f->blockSize != index) return;  // one block each
   if (f->blocks.count(index) || f->dirty.count(index)) return;  // the whole block is here, maybe newer
-  // Pieces of one block from one reply do not overlap; an older one that does is replaced.
-  auto end = f->pieces.lower_bound((index + 1) * f->blockSize);
-  for (auto it = f->pieces.lower_bound(index * f->blockSize); it != end;) {
-    int64_t s = it->first, e = s + static_cast<int64_t>(it->second.size());
-    ++it;
-    if (s < start + static_cast<int64_t>(len) && e > start) Forget(f, PieceKey(s));
+  // Pieces of one block from one reply do not overlap; an older one that does is replaced
+  // (so that no two pieces ever overlap).
+  std::vector<int64_t> older;
+  for (auto it = FirstOverlapping(f->pieces, start); it != f->pieces.end() && it->first < start + static_cast<int64_t>(len); ++it) {
+    older.push_back(it->first);
   }
+  for (int64_t s : older) Forget(f, PieceKey(s));
   int64_t key = PieceKey(start);
   std::vector<uint8_t>& p = f->pieces[start];
   p.assign(bytes, bytes + len);
