@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { S3VFSError } from '../errors';
+import { pread, pwrite, pwritev } from './fd-io';
 import { SpanSet } from './span-set';
 
 /** Bytes of changes held in memory before they go to disk. */
@@ -216,7 +217,7 @@ export class SpillFile {
       await this.use(async (h) => {
         let done = 0;
         while (done < out.length) {
-          const { bytesRead } = await h.read(out, done, out.length - done, index * this.slotBytes + start + done);
+          const bytesRead = await pread(h.fd, out, done, index * this.slotBytes + start + done);
           if (bytesRead === 0) break; // past what is on disk: pending bytes, laid over below
           done += bytesRead;
         }
@@ -233,7 +234,7 @@ export class SpillFile {
   private async writeRunAt(h: fs.promises.FileHandle, position: number, parts: Uint8Array[]): Promise<void> {
     if (parts.length === 1) return this.writeAt(h, position, parts[0]);
     const total = parts.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await h.writev(parts, position);
+    const bytesWritten = await pwritev(h.fd, parts, position);
     if (bytesWritten >= total) return;
     // The rest, span by span from where the write stopped.
     let at = 0;
@@ -249,7 +250,7 @@ export class SpillFile {
   private async writeAt(h: fs.promises.FileHandle, position: number, bytes: Uint8Array): Promise<void> {
     let done = 0;
     while (done < bytes.length) {
-      const { bytesWritten } = await h.write(bytes, done, bytes.length - done, position + done);
+      const bytesWritten = await pwrite(h.fd, done ? bytes.subarray(done) : bytes, position + done);
       done += bytesWritten;
     }
   }
