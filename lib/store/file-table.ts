@@ -194,8 +194,10 @@ export class FileTable {
     await this.beforeChange(f, firstByteOf(f, writes));
     this.noteWrite(id);
     for (const w of writes) {
-      // The bytes live in the shared buffer: copied, since a spilled block keeps them.
-      await f.write(w.index * f.B + w.offset, w.bytes.slice());
+      // The bytes are a view of the shared buffer, which no request reuses before this one
+      // is answered; write() copies what it keeps (into a block, or the spill file's
+      // pending changes).
+      await f.write(w.index * f.B + w.offset, w.bytes);
       await this.limitDirty(f);
     }
   }
