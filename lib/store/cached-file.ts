@@ -215,6 +215,12 @@ export abstract class CachedFile implements CacheOwner {
     return false;
   }
 
+  /** Block `index`'s bytes, as the layout lists it, that this file still has outside its
+   *  cache (uploaded and not yet on this machine's disk); none unless the layout keeps such. */
+  protected keptCopy(_index: number): Uint8Array | undefined {
+    return undefined;
+  }
+
   /** Whether a block fetched from the bucket may be cached: false when it shows that the
    *  file changed under this reader (the next revalidate() reloads it). */
   protected fetchedIsCurrent(_index: number, _got: NonNullable<GetResult>): boolean {
@@ -437,6 +443,12 @@ export abstract class CachedFile implements CacheOwner {
     }
     if (this.spilled(index)) return this.spillFile!.read(index);
     if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
+    const kept = this.keptCopy(index);
+    if (kept) {
+      this.ctx.cache.counters.add('cacheHits');
+      this.cacheClean(index, kept);
+      return kept;
+    }
     if (this.pieced.delete(index)) this.piecesWasted++;
     // A block already on its way (read ahead) counts as a hit: its GET started early.
     const pending = this.fetching.get(index);
@@ -798,6 +810,11 @@ export abstract class CachedFile implements CacheOwner {
 
   /** Caches block `index` if this machine's disk has it; false if not. */
   private async fetchFromDisk(index: number): Promise<boolean> {
+    const kept = this.keptCopy(index);
+    if (kept) {
+      this.cacheClean(index, kept);
+      return true;
+    }
     const disk = this.diskFor(index);
     if (!disk || !(await disk.has(this.keyOf(index)))) return false;
     await this.fetch(index).catch(() => undefined); // then the main thread sends it whole

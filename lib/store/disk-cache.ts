@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Counters } from '../stats';
+import { mapLimit } from './map-limit';
 
 /** Bytes written by this process between two scans of the directory for eviction. */
 const SCAN_EVERY_FRACTION = 0.1;
@@ -52,6 +53,8 @@ async function removeQuietly(file: string): Promise<boolean> {
 
 /** A temporary file this old was left by a process that died while writing it. */
 const STALE_TMP_MS = 10 * 60 * 1000;
+/** Entries putSoon() writes at once. */
+const PUT_SOON_LANES = 4;
 /** Eviction brings the directory down to this fraction of its limit. */
 const EVICT_TO_FRACTION = 0.9;
 
@@ -132,6 +135,20 @@ export class DiskCache {
     const write = this.write(key, bytes, entryTrailer(bytes, sum)).catch(() => undefined);
     this.pending.add(write);
     write.finally(() => this.pending.delete(write));
+  }
+
+  /**
+   * Keeps several objects' bytes (which must not change any more), starting once the
+   * current turn of the event loop is over (a reply to the main thread goes first), a few
+   * at a time; flush() waits for them as for any put.
+   */
+  putSoon(items: { key: string; bytes: Uint8Array; sum: number }[]): void {
+    if (items.length === 0) return;
+    const writes = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => mapLimit(items, PUT_SOON_LANES, ({ key, bytes, sum }) => this.write(key, bytes, entryTrailer(bytes, sum)).catch(() => undefined)))
+      .then(() => undefined);
+    this.pending.add(writes);
+    writes.finally(() => this.pending.delete(writes));
   }
 
   private async write(key: string, bytes: Uint8Array, trailer: Buffer): Promise<void> {

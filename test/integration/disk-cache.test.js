@@ -53,6 +53,29 @@ test('a new connection reads the blocks a writer uploaded from disk: only the ma
   db.close();
 });
 
+test('a load in many commits keeps each block on disk once: the versions later commits replaced are never written', async () => {
+  const dir = tempDir();
+  const prefix = uniquePrefix('disk-load');
+  const vfs = makeVfs({ layout: 'versioned', blockSize: BLOCK, cacheDir: dir, diskCacheSize: 64 << 20 });
+  const db = vfs.open(prefix);
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+  const insert = db.prepare('INSERT INTO t VALUES (?, ?)');
+  // 40 commits of about 60 KiB: each rewrites the header block and the last block.
+  for (let c = 0; c < 40; c++) db.transaction(() => { for (let i = 0; i < 500; i++) insert.run(c * 500 + i, 'x'.repeat(100)); })();
+  const blocks = Math.ceil((Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }))) / BLOCK);
+  db.close();
+  await vfs.close();
+  // One entry per block of the database as committed last, not one per version uploaded
+  // (about 80 more here).
+  expect(entries(dir).length).toBe(blocks);
+  const reader = makeVfs({ cacheDir: dir, diskCacheSize: 64 << 20 });
+  const rdb = reader.open(prefix, { readonly: true });
+  expect(rdb.prepare('SELECT count(*) FROM t').pluck().get()).toBe(20000);
+  expect(rdb.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(reader.stats().diskMisses).toBe(0);
+  rdb.close();
+});
+
 test('a second run of a script in a new process makes only the manifest request', async () => {
   const dir = tempDir();
   const prefix = await build(tempDir()); // written elsewhere: the first run here starts cold

@@ -138,9 +138,11 @@ describe('a versioned database with patches', () => {
   });
 
   test.each([
-    ['on this machine\'s disk, it is read from there and patched', true, [], 1],
-    ['not on disk, the main thread is asked for it whole', false, [1], 0],
-  ])('a page written to a block the worker no longer holds: %s', async (_what, onDisk, missing, patches) => {
+    ['still waiting to go to disk (the writer keeps it), it is patched from there', 'queued', [], 1],
+    ['on this machine\'s disk, it is read from there and patched', 'disk', [], 1],
+    ['not on disk, the main thread is asked for it whole', 'none', [1], 0],
+  ])('a page written to a block the worker no longer holds: %s', async (_what, where, missing, patches) => {
+    const onDisk = where !== 'none';
     const s3 = new MemoryObjects();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patches-'));
     const disk = onDisk ? new DiskCache(dir, 1 << 20, 'ns', s3.counters) : undefined;
@@ -148,7 +150,10 @@ describe('a versioned database with patches', () => {
     const { id } = await files.open('db', DB);
     const model = new Uint8Array(4 * B);
     await transaction(files, id, model, [0, 1, 2, 3].map((i) => [i * B, fill(B, i + 1)]));
+    // The committed blocks wait in the writer until it closes the file (or has many).
+    if (where === 'disk') await files.handle(id).lastClosed();
     await disk?.flush();
+    expect(fs.readdirSync(dir).length > 0).toBe(where === 'disk');
     files.handle(id).evictClean();
     await files.beginWrite(id);
     const page = { index: 1, offset: 10, bytes: fill(5, 42) };
@@ -163,7 +168,7 @@ describe('a versioned database with patches', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a block patched while it waited in the spill file is on disk for the next page written to it', async () => {
+  test('a block patched while it waited in the spill file is kept (to go to disk) for the next page written to it', async () => {
     const s3 = new MemoryObjects();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patches-'));
     const disk = new DiskCache(dir, 1 << 20, 'ns', s3.counters);

@@ -37,6 +37,14 @@ const PATCH_LANES = 4;
 
 /** A block whose changes go up in a patch object, planned against its entry `base` when
  *  it had been written `before` times. */
+/** Bytes of block `index` to keep in the disk cache under `key`, with their CRC32. */
+interface DiskItem {
+  index: number;
+  key: string;
+  bytes: Uint8Array;
+  sum: number;
+}
+
 interface PatchItem {
   index: number;
   base: BlockEntry;
@@ -73,6 +81,11 @@ export class VersionedFile extends CachedFile {
   private shrunkTo = Infinity;
   /** Blocks uploaded since the last commit, not yet in a manifest: index -> relative key. */
   private readonly uploadedBlocks = new Map<number, BlockEntry>();
+  /** During a commit: uploaded bytes to keep in the disk cache once the manifest is in. */
+  private diskAfterCommit: DiskItem[] | undefined;
+  /** Committed blocks not yet in the disk cache, the latest of each, and their bytes. */
+  private readonly diskQueue = new Map<number, DiskItem>();
+  private diskQueueBytes = 0;
   private readonly lease: Lease;
 
   constructor(name: string, ctx: StoreContext, blockSize: number, leaseTtlMs: number) {
@@ -257,7 +270,44 @@ export class VersionedFile extends CachedFile {
     this.uploadedBlocks.set(i, { key, crc32: crc32Hex(sum), baseSize: bytes.length });
     // Unchanged since it left (uploaded() says so), and clean from now on: a later write
     // copies a clean block rather than change it (writableBlock), so no copy is needed here.
-    this.ctx.disk?.put(`${this.name}/${key}`, bytes, sum);
+    this.keepOnDisk({ index: i, key: `${this.name}/${key}`, bytes, sum });
+  }
+
+  /**
+   * Keeps uploaded bytes in this machine's disk cache. Making an entry (chunk sums, a file
+   * written and renamed) costs the worker a few milliseconds of CPU a block, which a bulk
+   * load's commits waited for: during a commit, its entries wait for the manifest (for a
+   * commit that fails they are wasted), then in a queue where the next commit's upload of
+   * the same block replaces them (a load rewrites its header block and its last block at
+   * every commit), until the queue holds a quarter of the cache or the file is closed.
+   * Another process on this machine meanwhile reads those blocks from S3.
+   */
+  private keepOnDisk(item: DiskItem): void {
+    if (!this.ctx.disk) return;
+    if (this.diskAfterCommit) this.diskAfterCommit.push(item);
+    else this.ctx.disk.put(item.key, item.bytes, item.sum);
+  }
+
+  private queueOnDisk(items: DiskItem[]): void {
+    for (const item of items) {
+      this.diskQueueBytes += item.bytes.length - (this.diskQueue.get(item.index)?.bytes.length ?? 0);
+      this.diskQueue.set(item.index, item);
+    }
+    if (this.diskQueueBytes > this.ctx.maxDirtyBytes / 2) this.flushDiskQueue();
+  }
+
+  /** A committed block waiting to go to disk is here still: evicted from memory, it is
+   *  read (or patched by a write) from the queue. */
+  protected override keptCopy(index: number): Uint8Array | undefined {
+    const item = this.diskQueue.get(index);
+    return item && index < this.stored && item.key === this.keyOf(index) ? item.bytes : undefined;
+  }
+
+  /** The queued entries go to the disk cache (after the reply under way). */
+  private flushDiskQueue(): void {
+    this.ctx.disk?.putSoon([...this.diskQueue.values()]);
+    this.diskQueue.clear();
+    this.diskQueueBytes = 0;
   }
 
   /**
@@ -277,16 +327,15 @@ export class VersionedFile extends CachedFile {
       parts.push(part);
       const patches = [...(plan.replaces ? [] : (base.patches ?? [])), { key, off, runs: plan.runs }];
       const sum = crc32(bytes);
-      // On this machine's disk now, under the name of the entry to be (unique, so harmless if
-      // the upload fails): a spilled block's bytes are not kept until the PUT's end, and a
-      // page written to it later is applied over this copy (applyWrites).
-      if (this.immutable(index)) this.ctx.disk?.put(this.localKey({ key: base.key, patches }), bytes, sum);
-      items.push({ index, base, before, held, sum, patches });
+      items.push({ index, base, before, held, bytes, sum, patches });
       off += part.length;
     }
     await this.ctx.s3.put(`${this.name}/${key}`, concat(parts));
-    for (const { index, base, before, held, sum, patches } of items) {
+    for (const { index, base, before, held, bytes, sum, patches } of items) {
       if (!this.uploaded(index, before, held)) continue;
+      // Under the name of the entry it now is: a spilled block's bytes are not kept in
+      // memory, and a page written to it later is applied over this copy (applyWrites).
+      if (this.immutable(index)) this.keepOnDisk({ index, key: this.localKey({ key: base.key, patches }), bytes, sum });
       const entry: BlockEntry = {
         key: base.key,
         ...(base.crc32 ? { crc32: base.crc32 } : {}),
@@ -307,6 +356,7 @@ export class VersionedFile extends CachedFile {
   /** Commits: the written blocks go up in parallel, then the manifest, conditionally. */
   async commit(): Promise<void> {
     if (!this.isDirty) return;
+    this.diskAfterCommit = [];
     try {
       await this.upload();
       // A block written again while it went up stays dirty: it goes up again, or the
@@ -331,9 +381,12 @@ export class VersionedFile extends CachedFile {
       await this.putManifest(next);
       this.uploadedBlocks.clear();
       this.shrunkTo = Infinity;
+      this.queueOnDisk(this.diskAfterCommit);
     } catch (err) {
       this.lost();
       throw Object.assign(err as object, { stateDropped: true }); // the main thread drops its copy too
+    } finally {
+      this.diskAfterCommit = undefined;
     }
   }
 
@@ -389,6 +442,7 @@ export class VersionedFile extends CachedFile {
 
   /** Lets another writer in without waiting for the lease to expire. */
   override async lastClosed(): Promise<void> {
+    this.flushDiskQueue();
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     this.refreshed = undefined;
