@@ -215,6 +215,10 @@ export abstract class CachedFile implements CacheOwner {
     return false;
   }
 
+  /** Hands what the file keeps for this machine's disk cache over to it now (at shutdown):
+   *  nothing, unless the layout keeps such. */
+  flushKept(): void {}
+
   /** Block `index`'s bytes, as the layout lists it, that this file still has outside its
    *  cache (uploaded and not yet on this machine's disk); none unless the layout keeps such. */
   protected keptCopy(_index: number): Uint8Array | undefined {

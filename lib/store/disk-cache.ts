@@ -145,7 +145,15 @@ export class DiskCache {
   putSoon(items: { key: string; bytes: Uint8Array; sum: number }[]): void {
     if (items.length === 0) return;
     const writes = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => mapLimit(items, PUT_SOON_LANES, ({ key, bytes, sum }) => this.write(key, bytes, entryTrailer(bytes, sum)).catch(() => undefined)))
+      .then(() =>
+        mapLimit(items, PUT_SOON_LANES, async ({ key, bytes, sum }) => {
+          try {
+            await this.write(key, bytes, entryTrailer(bytes, sum));
+          } catch {
+            // A failure (a full disk) only costs a later GET.
+          }
+        }),
+      )
       .then(() => undefined);
     this.pending.add(writes);
     writes.finally(() => this.pending.delete(writes));

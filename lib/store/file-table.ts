@@ -318,6 +318,7 @@ export class FileTable {
   /** Uploads every seed-layout file (at shutdown, when no transaction is under way). */
   async flushAll(): Promise<void> {
     for (const f of this.files.values()) if (f.isDirty && f.ordered) await this.flushFamily(f.name);
+    for (const f of this.files.values()) f.flushKept();
   }
 
   async access(name: string): Promise<boolean> {

@@ -28,6 +28,12 @@ const PENDING_BYTES = 2 << 20;
 /** Spans written by one call at most (systems limit the buffers of one write to 1,024). */
 const MAX_RUN_PARTS = 512;
 
+/** Waits for every promise, then rejects with the first failure if any. */
+async function settleAll(all: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(all)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 export class SpillFile {
   private handle: Promise<fs.promises.FileHandle> | undefined;
   /** Where each spilled block's bytes are valid: block index -> its length. */
@@ -130,8 +136,10 @@ export class SpillFile {
     const epoch = this.epoch;
     const run = () =>
       this.use(
+        // Every write settles before use() counts the file unused: a descriptor closed with
+        // writes still queued on it could be reused by another open, and take them.
         (h) =>
-          Promise.all(
+          settleAll(
             [...batch].flatMap(([index, spans]) => SpillFile.runs(spans).map((run) => this.writeRunAt(h, index * this.slotBytes + run.at, run.parts))),
           ),
         false,

@@ -45,6 +45,11 @@ interface DiskItem {
   sum: number;
 }
 
+/** The memory an item keeps alive: its whole buffer (a block's has room for a whole block). */
+function heldBytes(item: DiskItem): number {
+  return item.bytes.buffer.byteLength;
+}
+
 interface PatchItem {
   index: number;
   base: BlockEntry;
@@ -83,6 +88,7 @@ export class VersionedFile extends CachedFile {
   private readonly uploadedBlocks = new Map<number, BlockEntry>();
   /** During a commit: uploaded bytes to keep in the disk cache once the manifest is in. */
   private diskAfterCommit: DiskItem[] | undefined;
+  private diskAfterCommitBytes = 0;
   /** Committed blocks not yet in the disk cache, the latest of each, and their bytes. */
   private readonly diskQueue = new Map<number, DiskItem>();
   private diskQueueBytes = 0;
@@ -284,16 +290,28 @@ export class VersionedFile extends CachedFile {
    */
   private keepOnDisk(item: DiskItem): void {
     if (!this.ctx.disk) return;
-    if (this.diskAfterCommit) this.diskAfterCommit.push(item);
-    else this.ctx.disk.put(item.key, item.bytes, item.sum);
+    // A commit larger than the queue (a transaction that spilled, say) keeps the rest at
+    // once, as before: holding every block it uploaded until its manifest would hold the
+    // whole transaction in memory. Their keys are new, so an entry of a commit that then
+    // fails is only never read.
+    if (this.diskAfterCommit && this.diskAfterCommitBytes < this.diskQueueLimit) {
+      this.diskAfterCommit.push(item);
+      this.diskAfterCommitBytes += heldBytes(item);
+    } else this.ctx.disk.put(item.key, item.bytes, item.sum);
+  }
+
+  /** Bytes of blocks the disk queue, or a commit's entries waiting for its manifest, hold at most. */
+  private get diskQueueLimit(): number {
+    return this.ctx.maxDirtyBytes / 2;
   }
 
   private queueOnDisk(items: DiskItem[]): void {
     for (const item of items) {
-      this.diskQueueBytes += item.bytes.length - (this.diskQueue.get(item.index)?.bytes.length ?? 0);
+      const older = this.diskQueue.get(item.index);
+      this.diskQueueBytes += heldBytes(item) - (older ? heldBytes(older) : 0);
       this.diskQueue.set(item.index, item);
     }
-    if (this.diskQueueBytes > this.ctx.maxDirtyBytes / 2) this.flushDiskQueue();
+    if (this.diskQueueBytes > this.diskQueueLimit) this.flushDiskQueue();
   }
 
   /** A committed block waiting to go to disk is here still: evicted from memory, it is
@@ -301,6 +319,11 @@ export class VersionedFile extends CachedFile {
   protected override keptCopy(index: number): Uint8Array | undefined {
     const item = this.diskQueue.get(index);
     return item && index < this.stored && item.key === this.keyOf(index) ? item.bytes : undefined;
+  }
+
+  /** At shutdown, when the database may still be open (another thread's connection). */
+  override flushKept(): void {
+    this.flushDiskQueue();
   }
 
   /** The queued entries go to the disk cache (after the reply under way). */
@@ -357,6 +380,7 @@ export class VersionedFile extends CachedFile {
   async commit(): Promise<void> {
     if (!this.isDirty) return;
     this.diskAfterCommit = [];
+    this.diskAfterCommitBytes = 0;
     try {
       await this.upload();
       // A block written again while it went up stays dirty: it goes up again, or the
