@@ -35,8 +35,6 @@ import { applyPatches, MAX_BLOCKS_PER_PATCH, patchRange, planPatch, runsOf, type
 /** Patch objects that go up at once: each holds up to MAX_BLOCKS_PER_PATCH blocks' changes. */
 const PATCH_LANES = 4;
 
-/** A block whose changes go up in a patch object, planned against its entry `base` when
- *  it had been written `before` times. */
 /** Bytes of block `index` to keep in the disk cache under `key`, with their CRC32. */
 interface DiskItem {
   index: number;
@@ -50,6 +48,8 @@ function heldBytes(item: DiskItem): number {
   return item.bytes.buffer.byteLength;
 }
 
+/** A block whose changes go up in a patch object, planned against its entry `base` when
+ *  it had been written `before` times. */
 interface PatchItem {
   index: number;
   base: BlockEntry;
