@@ -225,6 +225,13 @@ export abstract class CachedFile implements CacheOwner {
     return undefined;
   }
 
+  /** Caches block `index` from the copy the layout keeps of it (keptCopy), if any. */
+  private adoptKept(index: number): Uint8Array | undefined {
+    const kept = this.keptCopy(index);
+    if (kept) this.cacheClean(index, kept);
+    return kept;
+  }
+
   /** Whether a block fetched from the bucket may be cached: false when it shows that the
    *  file changed under this reader (the next revalidate() reloads it). */
   protected fetchedIsCurrent(_index: number, _got: NonNullable<GetResult>): boolean {
@@ -447,10 +454,9 @@ export abstract class CachedFile implements CacheOwner {
     }
     if (this.spilled(index)) return this.spillFile!.read(index);
     if (index >= this.stored) return new Uint8Array(blockLength(index, this.size, this.B));
-    const kept = this.keptCopy(index);
+    const kept = this.adoptKept(index);
     if (kept) {
       this.ctx.cache.counters.add('cacheHits');
-      this.cacheClean(index, kept);
       return kept;
     }
     if (this.pieced.delete(index)) this.piecesWasted++;
@@ -814,11 +820,7 @@ export abstract class CachedFile implements CacheOwner {
 
   /** Caches block `index` if this machine's disk has it; false if not. */
   private async fetchFromDisk(index: number): Promise<boolean> {
-    const kept = this.keptCopy(index);
-    if (kept) {
-      this.cacheClean(index, kept);
-      return true;
-    }
+    if (this.adoptKept(index)) return true;
     const disk = this.diskFor(index);
     if (!disk || !(await disk.has(this.keyOf(index)))) return false;
     await this.fetch(index).catch(() => undefined); // then the main thread sends it whole

@@ -132,9 +132,7 @@ export class DiskCache {
    *  bytes as they are: should they change before the write, the entry's chunks no longer
    *  match their sums, and a reader refuses it. */
   put(key: string, bytes: Uint8Array, sum = crc32(bytes)): void {
-    const write = this.write(key, bytes, entryTrailer(bytes, sum)).catch(() => undefined);
-    this.pending.add(write);
-    write.finally(() => this.pending.delete(write));
+    this.background(this.write(key, bytes, entryTrailer(bytes, sum)));
   }
 
   /**
@@ -144,19 +142,29 @@ export class DiskCache {
    */
   putSoon(items: { key: string; bytes: Uint8Array; sum: number }[]): void {
     if (items.length === 0) return;
-    const writes = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() =>
+    const afterReply = new Promise<void>((resolve) => setImmediate(resolve));
+    this.background(
+      afterReply.then(() =>
         mapLimit(items, PUT_SOON_LANES, async ({ key, bytes, sum }) => {
           try {
             await this.write(key, bytes, entryTrailer(bytes, sum));
           } catch {
-            // A failure (a full disk) only costs a later GET.
+            // One entry that fails does not stop the others.
           }
         }),
-      )
-      .then(() => undefined);
-    this.pending.add(writes);
-    writes.finally(() => this.pending.delete(writes));
+      ),
+    );
+  }
+
+  /** Work on the directory that nobody waits for but flush(): a failure (a full disk)
+   *  only costs a later GET. */
+  private background(work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(done);
+    done.finally(() => this.pending.delete(done));
   }
 
   private async write(key: string, bytes: Uint8Array, trailer: Buffer): Promise<void> {
