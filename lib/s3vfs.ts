@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type BetterSqlite3 = require('better-sqlite3');
 import { MainBridge } from './bridge/main-bridge';
-import { openOn, type DatabaseOptions } from './database';
+import { holdChangedPages, openOn, type DatabaseOptions } from './database';
 import { deserializeInto, type ByteSource, type DeserializeReport } from './deserialize';
 import type { DatabaseEntry, DatabaseInfo } from './store/describe';
 import { S3VFSError } from './errors';
@@ -167,6 +167,12 @@ export class S3VFS {
   open(prefix: string, options?: DatabaseOptions): BetterSqlite3.Database {
     this.usable();
     const db = openOn(this, prefix, options);
+    try {
+      holdChangedPages(db, this.cacheBytes);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.databases.add(db);
     const close = db.close.bind(db);
     db.close = () => {

@@ -30,6 +30,7 @@ const db = vfs.open(prefix, { timeout: 5000 });
 db.pragma(`journal_mode = ${journalMode}`);
 db.pragma(`synchronous = ${synchronous}`);
 db.pragma(`cache_size = ${pageCache}`);
+db.pragma(`cache_spill = ${pageCache}`);
 steps.forEach((step, i) => {
   const sql = sqlOf(step, i + 1);
   if (step.kind === 'vacuum') db.exec(sql);

@@ -50,6 +50,7 @@ describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
     const vfs = makeVfs(options(layout));
     const db = vfs.open(prefix);
     db.pragma('cache_size = 20'); // SQLite reads pages again through the VFS
+    db.pragma('cache_spill = 20'); // and writes them out before the commit
     db.exec('BEGIN');
     vfs.resetStats();
     db.exec(CHANGE);
@@ -84,6 +85,7 @@ describe.each(['compat', 'versioned'])('the %s layout', (layout) => {
     const vfs = makeVfs(options(layout));
     const db = vfs.open(prefix);
     db.pragma('cache_size = 20');
+    db.pragma('cache_spill = 20');
     db.exec('BEGIN');
     db.exec(CHANGE);
     expect(db.prepare(DIGEST).get()).not.toEqual(before);

@@ -24,6 +24,7 @@ test('a bulk UPDATE that spills SQLite\'s page cache crosses the bridge tens of 
   db.exec(SCHEMA);
   db.exec(fill(30000));
   db.pragma('cache_size = 64');
+  db.pragma('cache_spill = 64'); // the VFS's default holds cacheSize of changed pages
   const local = new BetterSqlite3(':memory:');
   local.exec(SCHEMA);
   local.exec(fill(30000));
@@ -60,6 +61,7 @@ describe.each(journalCases)('journal_mode $journalMode, $cache cache', ({ journa
     db.exec(SCHEMA);
     db.exec(fill(4000));
     db.pragma('cache_size = 16');
+    db.pragma('cache_spill = 16');
     const before = digest(db);
     vfs.resetStats();
     db.exec('BEGIN');
@@ -139,6 +141,7 @@ test('journal_mode=OFF: a rollback after SQLite spilled pages leaves S3 as it wa
   db.pragma('journal_mode = OFF');
   expect(db.pragma('journal_mode', { simple: true })).toBe('off');
   db.pragma('cache_size = 16');
+  db.pragma('cache_spill = 16');
   const before = digest(db);
   const commit = JSON.parse((await getObject(client, `${prefix}/manifest.json`)).toString()).commit;
   db.exec('BEGIN');
@@ -180,6 +183,7 @@ describe.each(spillCases)('a transaction larger than the cache, $layout layout',
     // A small SQLite page cache writes pages out again and again, as a transaction much
     // larger than SQLite's cache does.
     if (pageCache) db.pragma(`cache_size = ${pageCache}`);
+    if (pageCache) db.pragma(`cache_spill = ${pageCache}`);
     const insert = `INSERT INTO t(grp, v) SELECT (value * 7919) % 100000, printf('%08d', (value * 104729) % 1000003) || hex(zeroblob(30)) FROM ${series(rows)}`;
     vfs.resetStats();
     db.exec(insert);
@@ -199,4 +203,44 @@ describe.each(spillCases)('a transaction larger than the cache, $layout layout',
     check.close();
     local.close();
   }, 60_000);
+});
+
+// SQLite spills changed pages once its cache is full and reads them back as it needs
+// them: each costs a crossing here. A connection holds up to cacheSize of changed pages
+// instead, however small SQLite's cache of clean pages is.
+describe('changed pages held by SQLite', () => {
+  test('hold up to cacheSize: a transaction below it writes each page about once', () => {
+    const vfs = versioned({ blockSize: 65536, cacheSize: 16 << 20 });
+    const db = vfs.open(uniquePrefix('bulk-hold'));
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    const held = Number(db.pragma('cache_spill', { simple: true }));
+    // SQLite counts each page's bookkeeping too: a few hundred bytes.
+    expect(held).toBeLessThanOrEqual((16 << 20) / pageSize);
+    expect(held).toBeGreaterThan((16 << 20) / (pageSize + 512));
+    db.exec(SCHEMA);
+    db.pragma('cache_size = 16'); // a cache of clean pages that alone would spill at 16
+    vfs.resetStats();
+    db.exec(fill(30000)); // about 1,700 pages, far below the hold
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    expect(pages).toBeGreaterThan(1000);
+    // Each page written once (two for the few the commit's journal records guard), where
+    // spilling at 16 pages wrote them several times over.
+    expect(vfs.stats().pagesWritten).toBeLessThan(1.2 * pages);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
+  test('a connection may still choose to spill sooner', () => {
+    const vfs = versioned({ blockSize: 65536, cacheSize: 16 << 20 });
+    const db = vfs.open(uniquePrefix('bulk-hold-own'));
+    db.exec(SCHEMA);
+    db.pragma('cache_size = 16');
+    db.pragma('cache_spill = 16');
+    vfs.resetStats();
+    db.exec(fill(30000));
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    expect(vfs.stats().pagesWritten).toBeGreaterThan(2 * pages);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
 });

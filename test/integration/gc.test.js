@@ -105,7 +105,9 @@ test("gc leaves a writer's uploads for its next commit alone, so the commit stay
   const writerVfs = versioned({ cacheSize: 64 * 1024, cacheDir: path.join(file, 'cache') });
   const prefix = uniquePrefix('gc-inflight');
   const db = writerVfs.open(prefix);
-  db.pragma('cache_size = 16'); // SQLite's own page cache would hold the whole transaction
+  // SQLite's own page cache would hold the whole transaction
+  db.pragma('cache_size = 16');
+  db.pragma('cache_spill = 16');
   db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
   db.exec('BEGIN');
   db.exec(`INSERT INTO t(v) SELECT hex(randomblob(200)) FROM ${series(2000)}`);

@@ -11,6 +11,7 @@ db.pragma(`journal_mode = ${journalMode}`);
 db.pragma(`synchronous = ${synchronous}`);
 // A cache of a few pages spills them to the database mid-transaction, between journal records.
 if (cachePages) db.pragma(`cache_size = ${cachePages}`);
+if (cachePages) db.pragma(`cache_spill = ${cachePages}`);
 db.exec('BEGIN');
 if (small) {
   db.exec("UPDATE t SET v = 'changed' WHERE id IN (7, 400, 790)");
