@@ -47,6 +47,6 @@ export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}
  * file's, or 4096 for a new database) and keeps that number of pages.
  */
 export function holdChangedPages(db: BetterSqlite3.Database, bytes: number): void {
-  // A negative value is KiB, as for cache_size: the same memory whatever the page size.
+  // A negative value is KiB, as for cache_size.
   db.pragma(`cache_spill = ${-Math.max(1, Math.floor(bytes / 1024))}`);
 }
