@@ -42,9 +42,9 @@ export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}
  * larger than that wrote each page about 25 times (bench (l): 1.1 M page writes for 45,000
  * pages; 2.5x local, 1.05x without the spills), and a load whose indexes outgrow it read
  * back what it had spilled (a 149 MB shop load: 123 s, 34 s without). So a connection holds
- * up to `bytes` (the VFS's `cacheSize`) of changed pages before it spills; clean pages
- * still obey `cache_size`. SQLite turns KiB into pages with the page size it has then (the
- * file's, or 4096 for a new database) and keeps that number of pages.
+ * up to `bytes` (the VFS's `cacheSize`), or `cache_size` if larger, before it spills. SQLite
+ * turns KiB into pages with the page size it has then (the file's, or 4096 for a new
+ * database) and keeps that number of pages. The pragma reads nothing: no request at open.
  */
 export function holdChangedPages(db: BetterSqlite3.Database, bytes: number): void {
   // A negative value is KiB, as for cache_size.

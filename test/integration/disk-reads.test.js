@@ -25,10 +25,12 @@ async function build(dir) {
   return prefix;
 }
 
-/** Opens with SQLite's own page cache nearly off: every page read is the VFS's. */
+/** Opens with SQLite's own page cache nearly off: every page read is the VFS's, and a
+ *  write spills its pages to the VFS mid-transaction. */
 function open(vfs, prefix, options) {
   const db = vfs.open(prefix, options);
   db.pragma('cache_size = 8');
+  db.pragma('cache_spill = 8');
   return db;
 }
 
