@@ -17,7 +17,9 @@ export type DatabaseOptions = Omit<BetterSqlite3.Options, 'nativeBinding'>;
 const MARK = 'file:';
 let stand: object | null | undefined;
 
-export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}): BetterSqlite3.Database {
+/** A connection to the database under `prefix` on `vfs` that holds up to `holdBytes` of
+ *  changed pages before SQLite spills any (holdChangedPages). */
+export function openOn(vfs: S3VFS, prefix: string, holdBytes: number, options: DatabaseOptions = {}): BetterSqlite3.Database {
   checkPrefix(prefix);
   if (options && 'nativeBinding' in options) throw new TypeError('the nativeBinding option cannot be used with an S3VFS');
   const b = binding();
@@ -31,6 +33,12 @@ export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}
     db = new BetterSqlite3(MARK + prefix, { ...options, nativeBinding: stand as never });
   } finally {
     b.disarmDefault();
+  }
+  try {
+    holdChangedPages(db, holdBytes);
+  } catch (err) {
+    db.close();
+    throw err;
   }
   return db;
 }
@@ -46,7 +54,7 @@ export function openOn(vfs: S3VFS, prefix: string, options: DatabaseOptions = {}
  * turns KiB into pages with the page size it has then (the file's, or 4096 for a new
  * database) and keeps that number of pages. The pragma reads nothing: no request at open.
  */
-export function holdChangedPages(db: BetterSqlite3.Database, bytes: number): void {
+function holdChangedPages(db: BetterSqlite3.Database, bytes: number): void {
   // A negative value is KiB, as for cache_size.
   db.pragma(`cache_spill = ${-Math.max(1, Math.floor(bytes / 1024))}`);
 }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type BetterSqlite3 = require('better-sqlite3');
 import { MainBridge } from './bridge/main-bridge';
-import { holdChangedPages, openOn, type DatabaseOptions } from './database';
+import { openOn, type DatabaseOptions } from './database';
 import { deserializeInto, type ByteSource, type DeserializeReport } from './deserialize';
 import type { DatabaseEntry, DatabaseInfo } from './store/describe';
 import { S3VFSError } from './errors';
@@ -166,13 +166,7 @@ export class S3VFS {
   /** Opens (creating unless told otherwise) the database stored under `prefix`. */
   open(prefix: string, options?: DatabaseOptions): BetterSqlite3.Database {
     this.usable();
-    const db = openOn(this, prefix, options);
-    try {
-      holdChangedPages(db, this.cacheBytes);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
+    const db = openOn(this, prefix, this.cacheBytes, options);
     this.databases.add(db);
     const close = db.close.bind(db);
     db.close = () => {

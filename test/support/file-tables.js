@@ -7,14 +7,15 @@ const C = require('../../dist/sqlite-codes');
 
 const DB = C.SQLITE_OPEN_MAIN_DB | 0x2 | C.SQLITE_OPEN_CREATE;
 
-/** A file table in `layout` with blocks of `blockSize` bytes (and `disk`, a DiskCache, if given). */
-function fileTable(s3, layout, blockSize, disk = undefined) {
+/** A file table in `layout` with blocks of `blockSize` bytes (and `disk`, a DiskCache, if
+ *  given), whose files hold up to `maxDirtyBytes` of written blocks in memory. */
+function fileTable(s3, layout, blockSize, disk = undefined, maxDirtyBytes = 1 << 20) {
   return new FileTable({
     s3,
     blockSize,
     cache: new BlockCache(1 << 20, s3.counters),
     concurrency: 4,
-    maxDirtyBytes: 1 << 20,
+    maxDirtyBytes,
     maxStalenessMs: 0,
     rangeReadSize: 0,
     layout,

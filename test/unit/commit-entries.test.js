@@ -4,37 +4,22 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { FileTable } = require('../../dist/store/file-table');
-const { BlockCache } = require('../../dist/store/block-cache');
-const { ConditionalWritesProbe } = require('../../dist/store/conditional-probe');
 const { MemoryObjects } = require('../../dist/store/memory-objects');
 const { DiskCache } = require('../../dist/store/disk-cache');
-const { DB, transaction } = require('../support/file-tables');
+const { DB, fileTable, transaction } = require('../support/file-tables');
 
 const B = 256;
 
-/** A versioned file table whose commits may keep at most `waitBlocks` blocks back for the disk. */
-function table(s3, disk, waitBlocks) {
-  return new FileTable({
-    s3,
-    blockSize: B,
-    cache: new BlockCache(1 << 20, s3.counters),
-    concurrency: 4,
-    maxDirtyBytes: 2 * waitBlocks * B,
-    maxStalenessMs: 0,
-    rangeReadSize: 0,
-    layout: 'versioned',
-    leaseTtlMs: 30_000,
-    disk,
-    conditional: new ConditionalWritesProbe(s3, 'bucket'),
-    news: () => undefined,
-  }, 'bucket');
-}
+/** A versioned file table whose commits may keep at most `waitBlocks` blocks back for the
+ *  disk: half of the written bytes its files may hold in memory. */
+const table = (s3, disk, waitBlocks) => fileTable(s3, 'versioned', B, disk, 2 * waitBlocks * B);
+
+/** The disk cache's entry files in `dir`. */
+const entryFiles = (dir) => fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(path.join(dir, sub)));
 
 /** Entries handed to the disk cache so far: on disk, or being written. */
 function handed(disk, dir) {
-  const files = fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(path.join(dir, sub)));
-  return files.length + /** @type {any} */ (disk).pending.size;
+  return entryFiles(dir).length + /** @type {any} */ (disk).pending.size;
 }
 
 /**
@@ -57,7 +42,7 @@ async function commitTwenty(waitBlocks) {
   await transaction(files, id, new Uint8Array(20 * B), Array.from({ length: 20 }, (_, i) => [i * B, new Uint8Array(B).fill(i + 1)]));
   await files.close(id);
   await disk.flush();
-  const kept = fs.readdirSync(dir).flatMap((sub) => fs.readdirSync(path.join(dir, sub))).filter((n) => n.endsWith('.block2')).length;
+  const kept = entryFiles(dir).filter((n) => n.endsWith('.block2')).length;
   fs.rmSync(dir, { recursive: true, force: true });
   return { atManifest, kept };
 }
